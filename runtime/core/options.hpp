@@ -1,0 +1,44 @@
+// Options the CLI hands to the core, one struct per command family.  Field
+// names follow runc's flags.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace skiff::core {
+
+enum class Rootless { Auto, True, False };
+
+struct GlobalOptions {
+    std::string root;            // --root; default /run/skiff (or $XDG_RUNTIME_DIR/skiff)
+    bool systemd_cgroup = false; // --systemd-cgroup
+    Rootless rootless = Rootless::Auto;
+    bool debug = false;
+    bool timings = false;        // --timings: per-step start-path timeline on stderr
+};
+
+struct CreateOptions {
+    std::string id;
+    std::string bundle;          // -b/--bundle, default "."; made absolute by the CLI
+    std::string pid_file;        // --pid-file (made absolute by the CLI)
+    std::string console_socket;  // --console-socket
+    bool no_pivot = false;
+    bool no_new_keyring = false;
+    int preserve_fds = 0;        // fds 3..3+N-1 passed through
+    // run only
+    bool detach = false;         // -d
+    bool keep = false;           // --keep
+};
+
+struct KillOptions {
+    std::string id;
+    int signal = 15;
+    bool all = false;
+};
+
+struct DeleteOptions {
+    std::string id;
+    bool force = false;
+};
+
+}  // namespace skiff::core
