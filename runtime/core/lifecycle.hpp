@@ -16,3 +16,8 @@ oci::Result<void> remove(const GlobalOptions& g, const DeleteOptions& o);  // `d
 oci::Result<oci::State> state(const GlobalOptions& g, const std::string& id);
 
 }  // namespace skiff::core
+
+namespace skiff::core {
+// Foreground exec returns the process's exit status; detached returns 0.
+oci::Result<int> exec(const GlobalOptions& g, const ExecOptions& o);
+}  // namespace skiff::core

@@ -2,6 +2,7 @@
 // names follow runc's flags.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,31 @@ struct KillOptions {
 struct DeleteOptions {
     std::string id;
     bool force = false;
+};
+
+}  // namespace skiff::core
+
+namespace skiff::core {
+
+struct ExecOptions {
+    std::string id;
+    std::vector<std::string> args;      // command after the id
+    std::string process_file;           // -p/--process
+    bool tty = false;                   // -t/--tty
+    std::string console_socket;
+    bool detach = false;                // -d
+    std::string pid_file;
+    std::string cwd;                    // --cwd
+    std::vector<std::string> env;       // -e/--env KEY=VALUE (repeatable)
+    std::string user;                   // -u/--user uid[:gid]
+    std::vector<uint32_t> additional_gids;  // -g (repeatable)
+    std::vector<std::string> caps;      // -c/--cap (repeatable), added to all sets
+    bool no_new_privs = false;
+    std::string apparmor;
+    std::string process_label;
+    int preserve_fds = 0;
+    std::string cgroup;                 // --cgroup: sub-cgroup of the container's
+    bool ignore_paused = false;
 };
 
 }  // namespace skiff::core

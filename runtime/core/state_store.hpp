@@ -49,6 +49,9 @@ class StateDir {
     static Result<StateDir> create(const std::string& root, const std::string& id);
     // Opens and locks an existing one: "container does not exist: ID" (err=ENOENT).
     static Result<StateDir> open(const std::string& root, const std::string& id);
+    // Like open() but takes no lock: for readers (`state`, `list`) that must
+    // not wait behind a long-held lock; state.json is replaced atomically.
+    static Result<StateDir> peek(const std::string& root, const std::string& id);
 
     StateDir(StateDir&&) noexcept;
     StateDir& operator=(StateDir&&) noexcept;
@@ -64,6 +67,7 @@ class StateDir {
 
   private:
     StateDir() = default;
+    static Result<StateDir> open_impl(const std::string& root, const std::string& id, bool lock);
     std::string path_;
     UniqueFd fd_;
     bool keep_ = true;

@@ -48,8 +48,11 @@ oci::Result<void> apply_final(const ProcessPlan& p);
 const char* const* exec_argv(const ProcessPlan& p);
 const char* const* exec_envp(const ProcessPlan& p);
 const char* exec_cwd(const ProcessPlan& p);
+// Child, after enter_rootfs and before apply_identity: creates process.cwd
+// (mode 0755, like runc) when it does not exist in the container.
+oci::Result<void> ensure_cwd(const ProcessPlan& p);
 // Finds args[0] in PATH inside the container (after enter_rootfs).
-// Error: `exec "foo": executable file not found in $PATH`.
+// Error (as runc): `exec: "foo": executable file not found in $PATH`.
 oci::Result<const char*> resolve_executable(const ProcessPlan& p);
 
 }  // namespace skiff::linux

@@ -2,6 +2,8 @@
 // classic BPF program; loaded in the child as the last step before execve.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -19,6 +21,9 @@ struct Program {
     Program& operator=(Program&&) noexcept;
     ~Program();
     bool needs_listener() const;  // an SCMP_ACT_NOTIFY rule is present
+    bool cache_hit() const;       // compile() found it in cache_dir
+    unsigned int flags() const;   // seccomp(2) flags, NEW_LISTENER included
+    size_t instructions() const;  // length of the BPF program
 };
 
 // Parent.  `cache_dir` (may be empty) holds compiled programs keyed by a hash
@@ -32,6 +37,12 @@ oci::Result<UniqueFd> load(const Program& p);
 
 // Parent (after the child sent the listener fd): send it to listenerPath with
 // the container state and listenerMetadata, per config-linux.md.
+// `state_json` is the container's state object (state.md); the "pid" of the
+// process state is taken from it.
 oci::Result<void> send_listener(const oci::Seccomp& s, int listener_fd, const std::string& state_json);
+// Same, for a process other than the container's init (exec): `pid` is the
+// process that loaded the filter.
+oci::Result<void> send_listener(const oci::Seccomp& s, int listener_fd, int64_t pid,
+                                const std::string& state_json);
 
 }  // namespace skiff::seccomp

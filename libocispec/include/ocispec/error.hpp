@@ -50,6 +50,11 @@ class [[nodiscard]] Result {
     const T* operator->() const { return &value(); }
     const Error& error() const& { return std::get<1>(v_); }
     Error&& error() && { return std::get<1>(std::move(v_)); }
+    // Adds context to an error, passes a value through.
+    Result wrap(const std::string& ctx) && {
+        if (!ok()) return std::move(std::get<1>(v_)).wrap(ctx);
+        return std::move(*this);
+    }
 
   private:
     std::variant<T, Error> v_;
@@ -64,6 +69,10 @@ class [[nodiscard]] Result<void> {
     explicit operator bool() const { return ok(); }
     const Error& error() const& { return e_; }
     Error&& error() && { return std::move(e_); }
+    Result wrap(const std::string& ctx) && {
+        if (failed_) e_ = std::move(e_).wrap(ctx);
+        return std::move(*this);
+    }
 
   private:
     Error e_;
@@ -86,4 +95,5 @@ inline Result<void> ok() { return {}; }
     auto tmp = (expr);                                 \
     if (!tmp.ok()) return std::move(tmp).error();      \
     decl = std::move(tmp).value()
-#define TRY_ASSIGN(decl, expr) TRY_ASSIGN_IMPL(SKIFF_CAT(skiff_t_, __LINE__), decl, expr)
+// Expands to several statements: never use it as the body of a braceless if.
+#define TRY_ASSIGN(decl, expr) TRY_ASSIGN_IMPL(SKIFF_CAT(skiff_t_, __COUNTER__), decl, expr)

@@ -1,0 +1,185 @@
+#include "cgroups/cgroup.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "common/log.hpp"
+
+#ifndef CGROUP2_SUPER_MAGIC
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#endif
+#ifndef TMPFS_MAGIC
+#define TMPFS_MAGIC 0x01021994
+#endif
+
+namespace skiff::cgroups {
+
+using oci::Error;
+using oci::Result;
+
+Layout detect_layout() {
+    struct statfs st;
+    if (statfs(kRoot, &st) == 0 && st.f_type == CGROUP2_SUPER_MAGIC) return Layout::Unified;
+    if (statfs("/sys/fs/cgroup/unified", &st) == 0 && st.f_type == CGROUP2_SUPER_MAGIC)
+        return Layout::Hybrid;
+    return Layout::Legacy;
+}
+
+const char* layout_name(Layout l) {
+    switch (l) {
+        case Layout::Unified: return "cgroup v2";
+        case Layout::Hybrid: return "hybrid (cgroup v1 controllers, cgroup2 at /sys/fs/cgroup/unified)";
+        case Layout::Legacy: return "cgroup v1";
+    }
+    return "?";
+}
+
+namespace {
+
+// Resources that need cgroup controllers (devices are also enforced by the
+// nodes skiff creates; on v2 the BPF filter is added by the cgroup driver).
+const char* first_limit_field(const oci::Resources& r) {
+    if (r.memory && !(r.memory == oci::MemoryResources{})) return "linux.resources.memory";
+    if (r.cpu && !(r.cpu == oci::CpuResources{})) return "linux.resources.cpu";
+    if (r.pids) return "linux.resources.pids";
+    if (r.blockIO && !(r.blockIO == oci::BlockIOResources{})) return "linux.resources.blockIO";
+    if (r.hugepageLimits && !r.hugepageLimits->empty()) return "linux.resources.hugepageLimits";
+    if (r.rdma && !r.rdma->empty()) return "linux.resources.rdma";
+    if (r.unified && !r.unified->empty()) return "linux.resources.unified";
+    return nullptr;
+}
+
+std::string own_cgroup() {
+    std::ifstream f("/proc/self/cgroup");
+    std::string line;
+    while (std::getline(f, line))
+        if (line.rfind("0::", 0) == 0) return line.substr(3);
+    return "/";
+}
+
+std::string clean_join(const std::string& a, const std::string& b) {
+    std::string out = a;
+    if (out.empty() || out.back() != '/') out += '/';
+    out += b;
+    // collapse "//"
+    std::string r;
+    for (char ch : out)
+        if (!(ch == '/' && !r.empty() && r.back() == '/')) r += ch;
+    while (r.size() > 1 && r.back() == '/') r.pop_back();
+    return r;
+}
+
+}  // namespace
+
+Result<CgroupPlan> plan_cgroup(const oci::Config& c, const std::string& id) {
+    CgroupPlan p;
+    const Layout layout = detect_layout();
+    const oci::Resources* res = c.linux && c.linux->resources ? &*c.linux->resources : nullptr;
+    if (layout != Layout::Unified) {
+        if (res)
+            if (const char* field = first_limit_field(*res))
+                return Error::msg(std::string(field) + ": skiff needs cgroup v2 to apply resource limits, and this host is " +
+                                  layout_name(layout) +
+                                  " (run skiff in a cgroup v2 view, boot with systemd.unified_cgroup_hierarchy=1, or drop the limits; see `skiff check`)");
+        log::debug(std::string("cgroups: ") + layout_name(layout) + ": running without a container cgroup");
+        return p;
+    }
+    std::string rel = c.linux && c.linux->cgroupsPath ? *c.linux->cgroupsPath : "";
+    if (rel.find(':') != std::string::npos && rel.front() != '/')
+        return Error::msg("linux.cgroupsPath \"" + rel +
+                          "\": the systemd form slice:prefix:name needs --systemd-cgroup");
+    if (rel.empty())
+        rel = "/" + id;
+    else if (rel.front() != '/')
+        rel = clean_join(own_cgroup(), rel);
+    for (size_t pos = 0; pos != std::string::npos;) {
+        size_t next = rel.find('/', pos + 1);
+        std::string comp = rel.substr(pos + 1, next == std::string::npos ? std::string::npos : next - pos - 1);
+        if (comp == "..") return Error::msg("linux.cgroupsPath \"" + rel + "\": must not contain \"..\"");
+        pos = next;
+    }
+    p.enabled = true;
+    p.path = clean_join(kRoot, rel);
+    return p;
+}
+
+Result<Cgroup> Cgroup::create(const CgroupPlan& p) {
+    Cgroup cg;
+    if (!p.enabled) return cg;
+    cg.path_ = p.path;
+    // mkdir each missing component below the root, remembering what we made.
+    for (size_t pos = std::strlen(kRoot); pos != std::string::npos;) {
+        size_t next = p.path.find('/', pos + 1);
+        std::string prefix = p.path.substr(0, next);
+        if (prefix.size() > std::strlen(kRoot)) {
+            if (mkdir(prefix.c_str(), 0755) == 0)
+                cg.created_.push_back(prefix);
+            else if (errno != EEXIST)
+                return Error::sys("create cgroup \"" + prefix + "\"", errno);
+        }
+        pos = next;
+    }
+    int fd = open(p.path.c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return Error::sys("open cgroup \"" + p.path + "\"", errno);
+    cg.fd_.reset(fd);
+    return cg;
+}
+
+Cgroup::~Cgroup() {
+    if (committed_ || created_.empty()) return;
+    for (auto it = created_.rbegin(); it != created_.rend(); ++it) rmdir(it->c_str());
+}
+
+Result<void> Cgroup::add_pid(pid_t pid) const {
+    std::string file = path_ + "/cgroup.procs";
+    int fd = open(file.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return Error::sys("open " + file, errno);
+    UniqueFd g(fd);
+    std::string s = std::to_string(pid);
+    if (write(fd, s.data(), s.size()) < 0) return Error::sys("write " + file, errno);
+    return {};
+}
+
+Result<std::vector<pid_t>> pids(const std::string& path) {
+    std::ifstream f(path + "/cgroup.procs");
+    if (!f) return Error::sys("open " + path + "/cgroup.procs", errno ? errno : ENOENT);
+    std::vector<pid_t> out;
+    pid_t p;
+    while (f >> p) out.push_back(p);
+    return out;
+}
+
+Result<void> destroy(const std::string& path, const std::vector<std::string>& created) {
+    if (path.empty()) return {};
+    struct stat st;
+    if (stat(path.c_str(), &st) < 0) return {};  // already gone
+    // Kill whatever is left, then wait for the cgroup to be empty
+    // (cgroup.events "populated 0"); rmdir fails with EBUSY until then.
+    {
+        int fd = open((path + "/cgroup.kill").c_str(), O_WRONLY | O_CLOEXEC);
+        if (fd >= 0) {
+            if (write(fd, "1", 1) < 0) log::debug("cgroup.kill: " + std::string(strerror(errno)));
+            close(fd);
+        }
+    }
+    for (int i = 0; i < 200; ++i) {
+        if (rmdir(path.c_str()) == 0 || errno == ENOENT) break;
+        if (errno != EBUSY) return Error::sys("remove cgroup \"" + path + "\"", errno);
+        usleep(5000);
+        if (i == 199) return Error::sys("remove cgroup \"" + path + "\"", EBUSY);
+    }
+    for (auto it = created.rbegin(); it != created.rend(); ++it)
+        if (*it != path && rmdir(it->c_str()) < 0 && errno != ENOENT && errno != EBUSY &&
+            errno != ENOTEMPTY)
+            return Error::sys("remove cgroup \"" + *it + "\"", errno);
+    return {};
+}
+
+}  // namespace skiff::cgroups

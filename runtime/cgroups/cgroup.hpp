@@ -1,0 +1,62 @@
+// Where the container's cgroup lives, and its lifetime.  skiff targets
+// cgroup v2 only.  On a hybrid or v1 host a container whose config asks for
+// no resource limits runs without a cgroup (said at debug level); one that
+// asks for limits is refused with a message naming the field.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common/fd.hpp"
+#include "ocispec/config.hpp"
+#include "ocispec/error.hpp"
+
+namespace skiff::cgroups {
+
+enum class Layout { Unified, Hybrid, Legacy };
+Layout detect_layout();
+const char* layout_name(Layout l);
+
+constexpr const char* kRoot = "/sys/fs/cgroup";
+
+struct CgroupPlan {
+    bool enabled = false;
+    std::string path;  // absolute, under kRoot
+};
+
+// cgroupsPath: absolute (under the v2 root), relative (to skiff's own
+// cgroup, as runc), or empty: "/<id>" as runc.
+oci::Result<CgroupPlan> plan_cgroup(const oci::Config& c, const std::string& id);
+
+// The container's cgroup while it is being set up: removed again (with
+// every parent skiff created) unless commit() is called.
+class Cgroup {
+  public:
+    static oci::Result<Cgroup> create(const CgroupPlan& p);
+    Cgroup() = default;
+    Cgroup(Cgroup&&) noexcept = default;
+    Cgroup& operator=(Cgroup&&) noexcept = default;
+    ~Cgroup();
+
+    const std::string& path() const { return path_; }
+    int fd() const { return fd_.get(); }  // O_DIRECTORY, for CLONE_INTO_CGROUP
+    const std::vector<std::string>& created() const { return created_; }
+    // Fallback when clone3 cannot place the child: write cgroup.procs.
+    oci::Result<void> add_pid(pid_t pid) const;
+    void commit() { committed_ = true; }
+
+  private:
+    std::string path_;
+    UniqueFd fd_;
+    std::vector<std::string> created_;  // shallowest first
+    bool committed_ = false;
+};
+
+// delete: kill what is left (cgroup.kill), wait until empty, rmdir the
+// leaf and every parent skiff created (deepest first).
+oci::Result<void> destroy(const std::string& path, const std::vector<std::string>& created);
+
+// Pids in cgroup.procs.
+oci::Result<std::vector<pid_t>> pids(const std::string& path);
+
+}  // namespace skiff::cgroups

@@ -1,0 +1,107 @@
+// Global flags and dispatch: `skiff [global options] command [options] args`.
+#include <seccomp.h>
+#include <yajl/yajl_version.h>
+
+#include <array>
+#include <cstdio>
+#include <vector>
+
+#include "cli/commands.hpp"
+#include "common/log.hpp"
+#include "core/state_store.hpp"
+#include "skiff_build.h"
+
+namespace skiff::cli {
+namespace {
+
+constexpr FlagSpec global_flags[] = {
+    {"root", 0, true, "DIR", "root directory for container state"},
+    {"log", 0, true, "FILE", "log file"},
+    {"log-format", 0, true, "text|json", "log format"},
+    {"debug", 0, false, "", "enable debug logging"},
+    {"systemd-cgroup", 0, false, "", "use the systemd cgroup driver"},
+    {"rootless", 0, true, "auto|true|false", "rootless mode"},
+    {"criu", 0, true, "PATH", "ignored"},
+    {"timings", 0, false, "", "print start-path timings"},
+    {"help", 'h', false, "", "show help"},
+    {"version", 'v', false, "", "print the version"},
+};
+
+void print_version() {
+    const scmp_version* sv = seccomp_version();
+    int yv = yajl_version();
+    printf("skiff version %s\ncommit: %s\nspec: %s\nlibseccomp: %u.%u.%u\nyajl: %d.%d.%d\n", SKIFF_VERSION,
+           SKIFF_COMMIT, SKIFF_SPEC_VERSION, sv ? sv->major : 0, sv ? sv->minor : 0, sv ? sv->micro : 0,
+           yv / 10000, yv / 100 % 100, yv % 100);
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv) {
+    std::vector<std::string> args(argv + (argc > 0 ? 1 : 0), argv + argc);
+    Context ctx;
+    auto global = parse_flags(global_flags, args, "skiff", /*stop_at_positional=*/true);
+    if (!global.ok()) return usage_error(ctx, global.error().message);
+    const Parsed& g = *global;
+
+    log::Options lo;
+    lo.file = g.get("log");
+    lo.debug = g.flag("debug");
+    std::string fmt = g.get("log-format", "text");
+    if (fmt == "json") {
+        lo.format = log::Format::Json;
+    } else if (fmt != "text") {
+        log::init(lo);
+        return usage_error(ctx, "invalid --log-format \"" + fmt + "\": expected text or json");
+    }
+    log::init(lo);
+
+    if (g.flag("version")) {
+        print_version();
+        return 0;
+    }
+    if (g.positional.empty()) {
+        print_main_help(g.flag("help") ? stdout : stderr);
+        return g.flag("help") ? 0 : 1;
+    }
+
+    ctx.global.root = g.has("root") ? g.get("root") : core::default_root();
+    ctx.global.debug = lo.debug;
+    ctx.global.systemd_cgroup = g.flag("systemd-cgroup");
+    ctx.global.timings = g.flag("timings");
+    std::string rl = g.get("rootless", "auto");
+    if (rl == "auto") ctx.global.rootless = core::Rootless::Auto;
+    else if (rl == "true") ctx.global.rootless = core::Rootless::True;
+    else if (rl == "false") ctx.global.rootless = core::Rootless::False;
+    else return usage_error(ctx, "invalid --rootless \"" + rl + "\": expected auto, true or false");
+
+    const std::string& name = g.positional[0];
+    if (name == "help") {
+        if (g.positional.size() > 1) {
+            if (const Command* c = find_command(g.positional[1])) {
+                print_command_help(*c, stdout);
+                return 0;
+            }
+            return usage_error(ctx, "unknown command \"" + g.positional[1] + "\"");
+        }
+        print_main_help(stdout);
+        return 0;
+    }
+    const Command* cmd = find_command(name);
+    if (!cmd) return usage_error(ctx, "unknown command \"" + name + "\"");
+    ctx.command = std::string(cmd->name);
+
+    // Every command accepts -h/--help on top of its own flags.
+    std::vector<FlagSpec> flags(cmd->flags.begin(), cmd->flags.end());
+    flags.push_back({"help", 'h', false, "", "show help"});
+    std::span<const std::string> rest(g.positional.data() + 1, g.positional.size() - 1);
+    auto parsed = parse_flags(flags, rest, cmd->name, cmd->stop_at_positional);
+    if (!parsed.ok()) return usage_error(ctx, parsed.error().message);
+    if (parsed->flag("help")) {
+        print_command_help(*cmd, stdout);
+        return 0;
+    }
+    return cmd->run(ctx, *parsed);
+}
+
+}  // namespace skiff::cli

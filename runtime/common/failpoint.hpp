@@ -1,0 +1,29 @@
+// Failure injection for the no-leftovers tests: SKIFF_FAILPOINT=<step> makes
+// that step of the start path fail as if the kernel had refused it.  Built
+// in only with -Dfailpoints=true (the default for test builds).
+#pragma once
+
+#include <cstdlib>
+#include <cstring>
+
+#include "ocispec/error.hpp"
+#include "skiff_build.h"
+
+namespace skiff {
+
+inline bool failpoint_hit(const char* step) {
+#if SKIFF_FAILPOINTS
+    static const char* armed = std::getenv("SKIFF_FAILPOINT");
+    return armed && std::strcmp(armed, step) == 0;
+#else
+    (void)step;
+    return false;
+#endif
+}
+
+inline oci::Result<void> failpoint(const char* step) {
+    if (failpoint_hit(step)) return oci::Error::msg(std::string("failpoint ") + step);
+    return {};
+}
+
+}  // namespace skiff

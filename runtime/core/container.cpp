@@ -1,0 +1,134 @@
+#include "core/container.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "cgroups/cgroup.hpp"
+#include "common/log.hpp"
+#include "core/hooks.hpp"
+#include "ocispec/json.hpp"
+
+namespace skiff::core {
+
+using oci::Error;
+using oci::Result;
+
+ChildGuard::~ChildGuard() {
+    if (pid_ < 0) return;
+    if (pidfd_) syscall(SYS_pidfd_send_signal, pidfd_.get(), SIGKILL, nullptr, 0);
+    while (waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {}
+}
+
+std::string ChildGuard::reap_status() {
+    int status = 0;
+    pid_t p;
+    do {
+        p = waitpid(pid_, &status, 0);
+    } while (p < 0 && errno == EINTR);
+    pid_ = -1;
+    if (p < 0) return "exited";
+    if (WIFSIGNALED(status)) return "was killed by signal " + std::to_string(WTERMSIG(status));
+    return "exited with status " + std::to_string(WEXITSTATUS(status));
+}
+
+bool wait_pidfd(int pidfd, int timeout_ms) {
+    pollfd p{pidfd, POLLIN, 0};
+    for (;;) {
+        int n = poll(&p, 1, timeout_ms);
+        if (n < 0 && errno == EINTR) continue;
+        return n > 0;
+    }
+}
+
+Result<UniqueFd> open_init_pidfd(const ContainerRecord& r) {
+    int fd = int(syscall(SYS_pidfd_open, pid_t(r.pid), 0));
+    if (fd < 0) return Error::sys("container " + r.id + " init (pid " + std::to_string(r.pid) + ")", errno);
+    UniqueFd pidfd(fd);
+    // The pid may have been reused since: compare start times after the
+    // pidfd pins the process.
+    if (process_start_time(r.pid) != r.pid_start_time)
+        return Error::sys("container " + r.id + " init (pid " + std::to_string(r.pid) + ")", ESRCH);
+    return pidfd;
+}
+
+std::string rfc3339_now() {
+    timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    tm t;
+    gmtime_r(&ts.tv_sec, &t);
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", t.tm_year + 1900, t.tm_mon + 1,
+                  t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec, ts.tv_nsec);
+    return buf;
+}
+
+Result<void> write_pid_file(const std::string& path, pid_t pid) {
+    std::string tmp = path + ".skiff-tmp";
+    int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) return Error::sys("--pid-file \"" + path + "\"", errno);
+    std::string s = std::to_string(pid);
+    bool ok = write(fd, s.data(), s.size()) == ssize_t(s.size());
+    close(fd);
+    if (!ok || rename(tmp.c_str(), path.c_str()) < 0) {
+        int e = errno;
+        unlink(tmp.c_str());
+        return Error::sys("--pid-file \"" + path + "\"", e);
+    }
+    return {};
+}
+
+std::string state_json(const ContainerRecord& r, oci::Status s) { return oci::write_state(to_oci_state(r, s)); }
+
+Result<void> start_locked(StateDir& dir, const ContainerRecord& r) {
+    TRY_ASSIGN(UniqueFd pidfd, open_init_pidfd(r));
+    int fifo = openat(dir.fd(), "exec.fifo", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fifo < 0) return Error::sys("open " + dir.path() + "/exec.fifo", errno);
+    UniqueFd fifo_fd(fifo);
+    // The init opens the fifo for writing once we hold the read end; it
+    // then writes one byte.  If the init dies instead, its pidfd fires.
+    for (;;) {
+        pollfd p[2] = {{fifo, POLLIN, 0}, {pidfd.get(), POLLIN, 0}};
+        int n = poll(p, 2, -1);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return Error::sys("wait for container init", errno);
+        if (p[0].revents & POLLIN) {
+            char b;
+            if (read(fifo, &b, 1) == 1) break;
+        }
+        if (p[1].revents) return Error::msg("container init exited before start");
+        if (p[0].revents & POLLHUP) return Error::msg("container init closed the exec fifo");
+    }
+    unlinkat(dir.fd(), "exec.fifo", 0);
+    oci::Config cfg;
+    if (auto c = oci::parse_config(r.config_json, "state.json config"); c) cfg = std::move(*c);
+    if (cfg.hooks) {
+        auto h = run_hooks(cfg.hooks->poststart, "poststart", state_json(r, oci::Status::Running));
+        if (!h) log::warn(h.error().message);  // runtime.md: poststart failures are logged
+    }
+    return {};
+}
+
+Result<void> destroy(StateDir& dir, const ContainerRecord& r) {
+    // The init (and, with a pid namespace, everything in it) goes first.
+    if (auto pidfd = open_init_pidfd(r); pidfd) {
+        syscall(SYS_pidfd_send_signal, pidfd->get(), SIGKILL, nullptr, 0);
+        wait_pidfd(pidfd->get(), 10000);
+    }
+    TRY(cgroups::destroy(r.cgroup_path, r.cgroup_created));
+    oci::Config cfg;
+    if (auto c = oci::parse_config(r.config_json, "state.json config"); c) cfg = std::move(*c);
+    if (cfg.hooks) {
+        auto h = run_hooks(cfg.hooks->poststop, "poststop", state_json(r, oci::Status::Stopped));
+        if (!h) log::warn(h.error().message);  // runtime.md: poststop failures are logged
+    }
+    return dir.remove();
+}
+
+}  // namespace skiff::core

@@ -1,0 +1,69 @@
+// Internal helpers shared by the lifecycle commands.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+
+#include "common/fd.hpp"
+#include "core/options.hpp"
+#include "core/state_store.hpp"
+#include "ocispec/error.hpp"
+
+namespace skiff::core {
+
+// A container init that skiff cloned and has not handed over yet: killed
+// (SIGKILL through its pidfd) and reaped unless release()d.
+class ChildGuard {
+  public:
+    ChildGuard() = default;
+    ChildGuard(pid_t pid, UniqueFd pidfd) : pid_(pid), pidfd_(std::move(pidfd)) {}
+    ChildGuard(ChildGuard&& o) noexcept : pid_(std::exchange(o.pid_, -1)), pidfd_(std::move(o.pidfd_)) {}
+    ChildGuard& operator=(ChildGuard&&) = delete;
+    ~ChildGuard();
+    pid_t pid() const { return pid_; }
+    int pidfd() const { return pidfd_.get(); }
+    UniqueFd release_pidfd() {
+        pid_ = -1;
+        return std::move(pidfd_);
+    }
+    // After EOF on the sync socket: how the child ended ("exited with status 1").
+    std::string reap_status();
+
+  private:
+    pid_t pid_ = -1;
+    UniqueFd pidfd_;
+};
+
+// A pidfd for the record's init, or an error when it is gone or its pid
+// was reused (start time differs).
+oci::Result<UniqueFd> open_init_pidfd(const ContainerRecord& r);
+
+// The fifo handshake that releases the init; then poststart hooks.
+oci::Result<void> start_locked(StateDir& dir, const ContainerRecord& r);
+
+// Kill what is left, remove the cgroup, run poststop hooks, remove the state dir.
+oci::Result<void> destroy(StateDir& dir, const ContainerRecord& r);
+
+// Wait until the process behind pidfd has exited (up to timeout_ms; -1 = forever).
+bool wait_pidfd(int pidfd, int timeout_ms);
+
+std::string rfc3339_now();
+oci::Result<void> write_pid_file(const std::string& path, pid_t pid);
+std::string state_json(const ContainerRecord& r, oci::Status s);
+
+// Foreground: forward signals to the process behind pidfd (which must be
+// skiff's child), proxy the pty master when >= 0, reap it; returns the exit
+// code (128+N when killed by signal N).
+oci::Result<int> supervise(int pidfd, int master);
+
+// What create hands to run: the locked state dir, the record, the init.
+struct Created {
+    StateDir dir;
+    ContainerRecord record;
+    UniqueFd pidfd;
+    UniqueFd console_master;  // foreground run with terminal and no --console-socket
+};
+oci::Result<Created> create_container(const GlobalOptions& g, const CreateOptions& o, bool foreground);
+
+}  // namespace skiff::core

@@ -1,0 +1,222 @@
+// `create` (and the first half of `run`): everything is prepared in the
+// parent before clone3, then the parent serves the init's requests (id maps,
+// hooks, console, seccomp listener) until it reports Ready.  Any failure
+// unwinds in reverse: init killed, cgroup removed, state dir removed.
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstdlib>
+
+#include "cgroups/cgroup.hpp"
+#include "common/failpoint.hpp"
+#include "common/log.hpp"
+#include "common/timings.hpp"
+#include "core/container.hpp"
+#include "core/hooks.hpp"
+#include "core/lifecycle.hpp"
+#include "ocispec/json.hpp"
+#include "proc/init.hpp"
+#include "proc/protocol.hpp"
+
+namespace skiff::core {
+
+using oci::Error;
+using oci::Result;
+
+namespace {
+
+bool has_hooks(const std::optional<std::vector<oci::Hook>>& h) { return h && !h->empty(); }
+
+Result<UniqueFd> connect_console_socket(const std::string& path) {
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return Error::sys("console socket", errno);
+    UniqueFd s(fd);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    if (path.size() >= sizeof addr.sun_path) return Error::msg("--console-socket \"" + path + "\": path too long");
+    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+    if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0)
+        return Error::sys("connect to --console-socket \"" + path + "\"", errno);
+    return s;
+}
+
+// Socket activation: fds 3.. named by LISTEN_FDS are passed through.
+int listen_fds() {
+    const char* v = std::getenv("LISTEN_FDS");
+    if (!v) return 0;
+    int n = std::atoi(v);
+    return n > 0 && n < 1024 ? n : 0;
+}
+
+Result<void> serve_init(proc::InitSpec& spec, int sock, const ChildGuard& child, const oci::Config& cfg,
+                        const ContainerRecord& rec, int console_sock, UniqueFd& master_out,
+                        const std::string& root) {
+    for (;;) {
+        auto m = proc::recv_msg(sock);
+        if (!m) {
+            if (m.error().message == "EOF") return Error::msg("container init " + const_cast<ChildGuard&>(child).reap_status());
+            return std::move(m).error();
+        }
+        switch (m->type) {
+            case proc::Msg::MapRequest:
+                TRY(linux::write_id_maps(child.pid(), spec.ns));
+                timings::mark("id maps written");
+                TRY(proc::send_msg(sock, proc::Msg::MapsWritten));
+                break;
+            case proc::Msg::HookRequest: {
+                std::string st = state_json(rec, oci::Status::Creating);
+                if (cfg.hooks) {
+                    TRY(run_hooks(cfg.hooks->prestart, "prestart", st));
+                    TRY(run_hooks(cfg.hooks->createRuntime, "createRuntime", st));
+                }
+                timings::mark("prestart/createRuntime hooks");
+                TRY(proc::send_msg(sock, proc::Msg::HooksDone, st));
+                break;
+            }
+            case proc::Msg::ConsoleMaster:
+                if (!m->fd) return Error::msg("console: no pty master received");
+                if (console_sock >= 0) {
+                    TRY(proc::send_msg(console_sock, proc::Msg::ConsoleMaster, "/dev/ptmx", m->fd.get())
+                            .wrap("send pty master to --console-socket"));
+                } else {
+                    master_out = std::move(m->fd);
+                }
+                break;
+            case proc::Msg::SeccompListener: {
+                std::string st = state_json(rec, oci::Status::Creating);
+                TRY(seccomp::send_listener(*cfg.linux->seccomp, m->fd.get(), st));
+                break;
+            }
+            case proc::Msg::Ready:
+                timings::merge(m->payload);
+                return {};
+            case proc::Msg::Fail:
+                return Error{m->payload, m->err};
+            default:
+                return Error::msg(std::string("protocol: unexpected ") + proc::msg_name(m->type));
+        }
+    }
+    (void)root;
+}
+
+}  // namespace
+
+Result<Created> create_container(const GlobalOptions& g, const CreateOptions& o, bool foreground) {
+    TRY(oci::validate_container_id(o.id));
+    const std::string config_path = o.bundle + "/config.json";
+    TRY_ASSIGN(oci::Config cfg, oci::load_config(config_path));
+    TRY(oci::validate_config(cfg, config_path));
+    timings::mark("config parsed");
+    if (!cfg.process) return Error::msg(config_path + ": process: required to create a container");
+    const bool terminal = cfg.process->terminal.value_or(false);
+    if (terminal && o.console_socket.empty() && !foreground)
+        return Error::msg("process.terminal is true: a detached container needs --console-socket");
+    if (!terminal && !o.console_socket.empty())
+        return Error::msg("--console-socket given but process.terminal is false");
+
+    // Socket activation fds join the preserved ones, and the process learns
+    // about them through its environment.
+    oci::Process process = *cfg.process;
+    int preserve = o.preserve_fds;
+    if (int n = listen_fds()) {
+        preserve = std::max(preserve, n);
+        if (!process.env) process.env.emplace();
+        process.env->push_back("LISTEN_FDS=" + std::to_string(n));
+        process.env->push_back("LISTEN_PID=1");
+    }
+
+    // --- plan everything in the parent ---
+    proc::InitSpec spec;
+    spec.config = &cfg;
+    TRY_ASSIGN(spec.ns, linux::plan_namespaces(cfg));
+    linux::RootfsOptions ro;
+    ro.no_pivot = o.no_pivot;
+    ro.in_user_namespace = spec.ns.new_user || oci::find_namespace(cfg, oci::NamespaceType::User);
+    ro.new_mount_namespace = spec.ns.new_mount;
+    TRY_ASSIGN(spec.rootfs, linux::plan_rootfs(cfg, o.bundle, ro));
+    TRY_ASSIGN(spec.process, linux::plan_process(cfg, process));
+    if (cfg.linux && cfg.linux->seccomp) {
+        TRY_ASSIGN(spec.seccomp, seccomp::compile(*cfg.linux->seccomp, g.root + "/.cache/seccomp"));
+    }
+    TRY_ASSIGN(cgroups::CgroupPlan cg_plan, cgroups::plan_cgroup(cfg, o.id));
+    timings::mark("plans ready");
+
+    UniqueFd console_sock;
+    if (!o.console_socket.empty()) {
+        TRY_ASSIGN(console_sock, connect_console_socket(o.console_socket));
+    }
+
+    // --- state dir, cgroup, init: unwound in reverse on failure ---
+    TRY_ASSIGN(StateDir dir, StateDir::create(g.root, o.id));
+    if (mkfifoat(dir.fd(), "exec.fifo", 0622) < 0) return Error::sys("mkfifo " + dir.path() + "/exec.fifo", errno);
+    fchmodat(dir.fd(), "exec.fifo", 0622, 0);  // umask-proof: the init may be any uid
+    timings::mark("state dir");
+    TRY(failpoint("after-state-dir"));
+
+    TRY_ASSIGN(cgroups::Cgroup cg, cgroups::Cgroup::create(cg_plan));
+    timings::mark("cgroup");
+    TRY(failpoint("after-cgroup"));
+
+    ContainerRecord rec;
+    rec.id = o.id;
+    rec.bundle = o.bundle;
+    rec.rootfs = cfg.root ? (cfg.root->path.front() == '/' ? cfg.root->path : o.bundle + "/" + cfg.root->path) : "";
+    rec.created = rfc3339_now();
+    rec.owner_uid = geteuid();
+    if (cfg.annotations) rec.annotations = *cfg.annotations;
+    rec.cgroup_path = cg.path();
+    rec.cgroup_created = cg.created();
+    rec.systemd_cgroup = g.systemd_cgroup;
+    rec.has_pid_namespace = spec.ns.new_pid || spec.ns.pid_join;
+    rec.config_json = oci::write_config(cfg, false);
+
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) return Error::sys("socketpair", errno);
+    UniqueFd parent_sock(sv[0]), child_sock(sv[1]);
+
+    spec.sync_fd = child_sock.get();
+    spec.state_dir_fd = dir.fd();
+    spec.terminal = terminal;
+    spec.hook_sync = cfg.hooks && (has_hooks(cfg.hooks->prestart) || has_hooks(cfg.hooks->createRuntime) ||
+                                   has_hooks(cfg.hooks->createContainer) || has_hooks(cfg.hooks->startContainer));
+    spec.no_new_keyring = o.no_new_keyring;
+    spec.keyring_name = "_ses." + o.id;
+    spec.preserve_fds = preserve;
+    if (cfg.process->consoleSize) {
+        spec.console_rows = cfg.process->consoleSize->height;
+        spec.console_cols = cfg.process->consoleSize->width;
+    }
+
+    TRY_ASSIGN(UniqueFd own_pidns, linux::enter_pid_namespace(spec.ns));
+    bool placed = false;
+    auto spawned = proc::spawn_init(spec, cg.fd(), &placed);
+    TRY(linux::restore_pid_namespace(own_pidns.get()));
+    if (!spawned) return std::move(spawned).error();
+    ChildGuard child(spawned->pid, std::move(spawned->pidfd));
+    child_sock.reset();
+    if (cg.fd() >= 0 && !placed) TRY(cg.add_pid(child.pid()));
+    TRY(failpoint("after-clone"));
+
+    rec.pid = child.pid();
+    UniqueFd master;
+    TRY(serve_init(spec, parent_sock.get(), child, cfg, rec, console_sock.get(), master, g.root));
+    timings::mark("init ready");
+
+    rec.pid_start_time = process_start_time(rec.pid);
+    TRY(dir.save(rec));
+    if (!o.pid_file.empty()) TRY(write_pid_file(o.pid_file, child.pid()));
+    cg.commit();
+    dir.commit();
+    Created out{std::move(dir), std::move(rec), child.release_pidfd(), std::move(master)};
+    return out;
+}
+
+Result<void> create(const GlobalOptions& g, const CreateOptions& o) {
+    TRY_ASSIGN(Created c, create_container(g, o, false));
+    return {};
+}
+
+}  // namespace skiff::core

@@ -1,0 +1,234 @@
+// `exec`: run a new process in an existing container.  Like runc, the
+// process starts from the container's own process spec (or -p FILE) with the
+// command-line overrides applied, and gets its namespaces, cgroup,
+// capabilities, rlimits, no_new_privs and seccomp filter.
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "cgroups/cgroup.hpp"
+#include "core/container.hpp"
+#include "core/lifecycle.hpp"
+#include "linux/namespaces.hpp"
+#include "ocispec/json.hpp"
+#include "proc/init.hpp"
+#include "proc/protocol.hpp"
+
+namespace skiff::core {
+
+using oci::Error;
+using oci::Result;
+using oci::Status;
+
+namespace {
+
+Result<std::string> read_file(const std::string& path) {
+    std::ifstream f(path);
+    if (!f) return Error::sys("open " + path, errno ? errno : ENOENT);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    return ss.str();
+}
+
+Result<uint32_t> parse_id(const std::string& s, const char* what) {
+    char* end = nullptr;
+    errno = 0;
+    unsigned long v = std::strtoul(s.c_str(), &end, 10);
+    if (s.empty() || *end || errno || v > 0xffffffffUL)
+        return Error::msg(std::string(what) + ": \"" + s + "\" is not a numeric id");
+    return uint32_t(v);
+}
+
+// The process to run: -p FILE, or the container's process with the flags applied.
+Result<oci::Process> build_process(const ExecOptions& o, const oci::Config& cfg) {
+    oci::Process p;
+    if (!o.process_file.empty()) {
+        TRY_ASSIGN(std::string json, read_file(o.process_file));
+        TRY_ASSIGN(p, oci::parse_process(json, o.process_file));
+    } else {
+        if (o.args.empty()) return Error::msg("exec: no command given (need COMMAND or --process)");
+        p = cfg.process ? *cfg.process : oci::Process{};
+        p.args = o.args;
+        p.terminal = o.tty;
+        p.consoleSize.reset();
+    }
+    if (!o.cwd.empty()) p.cwd = o.cwd;
+    if (p.cwd.empty()) p.cwd = "/";
+    if (!o.env.empty()) {
+        if (!p.env) p.env.emplace();
+        for (const auto& e : o.env) p.env->push_back(e);
+    }
+    if (!o.user.empty()) {
+        if (!p.user) p.user.emplace();
+        auto colon = o.user.find(':');
+        TRY_ASSIGN(p.user->uid, parse_id(o.user.substr(0, colon), "--user"));
+        if (colon != std::string::npos) {
+            TRY_ASSIGN(p.user->gid, parse_id(o.user.substr(colon + 1), "--user"));
+        }
+    }
+    if (!o.additional_gids.empty()) {
+        if (!p.user) p.user.emplace();
+        p.user->additionalGids = o.additional_gids;
+    }
+    if (!o.caps.empty()) {
+        if (!p.capabilities) p.capabilities.emplace();
+        for (auto* set : {&p.capabilities->bounding, &p.capabilities->effective, &p.capabilities->permitted,
+                          &p.capabilities->inheritable, &p.capabilities->ambient}) {
+            if (!*set) set->emplace();
+            for (const auto& c : o.caps) (*set)->push_back(c);
+        }
+    }
+    if (o.no_new_privs) p.noNewPrivileges = true;
+    if (!o.apparmor.empty()) p.apparmorProfile = o.apparmor;
+    if (!o.process_label.empty()) p.selinuxLabel = o.process_label;
+    if (!p.args || p.args->empty()) return Error::msg("exec: process.args must not be empty");
+    return p;
+}
+
+// Namespaces the container's init is in that skiff is not.
+int namespaces_to_join(pid_t init) {
+    static const struct { const char* name; int flag; } kinds[] = {
+        {"user", CLONE_NEWUSER}, {"mnt", CLONE_NEWNS},  {"net", CLONE_NEWNET},     {"ipc", CLONE_NEWIPC},
+        {"uts", CLONE_NEWUTS},   {"cgroup", CLONE_NEWCGROUP}, {"time", CLONE_NEWTIME},
+    };
+    int flags = 0;
+    for (const auto& k : kinds) {
+        struct stat mine, theirs;
+        std::string p = "/proc/" + std::to_string(init) + "/ns/" + k.name;
+        if (stat(p.c_str(), &theirs) < 0) continue;
+        if (stat(("/proc/self/ns/" + std::string(k.name)).c_str(), &mine) < 0) continue;
+        if (mine.st_ino != theirs.st_ino || mine.st_dev != theirs.st_dev) flags |= k.flag;
+    }
+    return flags;
+}
+
+bool pid_ns_differs(pid_t init) {
+    struct stat mine, theirs;
+    return stat(("/proc/" + std::to_string(init) + "/ns/pid").c_str(), &theirs) == 0 &&
+           stat("/proc/self/ns/pid", &mine) == 0 && mine.st_ino != theirs.st_ino;
+}
+
+Result<UniqueFd> connect_socket(const std::string& path) {
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return Error::sys("console socket", errno);
+    UniqueFd s(fd);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    if (path.size() >= sizeof addr.sun_path) return Error::msg("--console-socket \"" + path + "\": path too long");
+    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+    if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0)
+        return Error::sys("connect to --console-socket \"" + path + "\"", errno);
+    return s;
+}
+
+}  // namespace
+
+Result<int> exec(const GlobalOptions& g, const ExecOptions& o) {
+    TRY(oci::validate_container_id(o.id));
+    TRY_ASSIGN(StateDir dir, StateDir::open(g.root, o.id));
+    TRY_ASSIGN(ContainerRecord rec, dir.load());
+    Status st = compute_status(rec, dir.fd());
+    if (st == Status::Stopped) return Error::msg("cannot exec in a stopped container " + o.id);
+    if (st == Status::Paused && !o.ignore_paused)
+        return Error::msg("cannot exec in a paused container " + o.id + " (use --ignore-paused to override)");
+    flock(dir.fd(), LOCK_UN);  // exec does not hold the container lock (many may run at once)
+
+    TRY_ASSIGN(oci::Config cfg, oci::parse_config(rec.config_json, dir.path() + "/state.json"));
+    TRY_ASSIGN(oci::Process process, build_process(o, cfg));
+    const bool terminal = process.terminal.value_or(false);
+    if (terminal && o.console_socket.empty() && o.detach)
+        return Error::msg("exec --tty --detach needs --console-socket");
+
+    proc::ExecSpec spec;
+    TRY_ASSIGN(spec.process, linux::plan_process(cfg, process));
+    if (cfg.linux && cfg.linux->seccomp) {
+        TRY_ASSIGN(spec.seccomp, seccomp::compile(*cfg.linux->seccomp, g.root + "/.cache/seccomp"));
+    }
+    UniqueFd console;
+    if (!o.console_socket.empty()) {
+        TRY_ASSIGN(console, connect_socket(o.console_socket));
+    }
+    TRY_ASSIGN(UniqueFd init, open_init_pidfd(rec));
+    spec.init_pidfd = init.get();
+    spec.join_flags = namespaces_to_join(pid_t(rec.pid));
+    spec.terminal = terminal;
+    spec.preserve_fds = o.preserve_fds;
+    if (process.consoleSize) {
+        spec.console_rows = process.consoleSize->height;
+        spec.console_cols = process.consoleSize->width;
+    }
+
+    UniqueFd cg;
+    if (!rec.cgroup_path.empty()) {
+        std::string path = rec.cgroup_path;
+        if (!o.cgroup.empty()) {
+            if (o.cgroup.find("..") != std::string::npos)
+                return Error::msg("--cgroup \"" + o.cgroup + "\": must not contain \"..\"");
+            path += "/" + o.cgroup;
+        }
+        int fd = open(path.c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+        if (fd < 0) return Error::sys("open cgroup \"" + path + "\"", errno);
+        cg.reset(fd);
+    } else if (!o.cgroup.empty()) {
+        return Error::msg("--cgroup: container " + o.id + " has no cgroup");
+    }
+
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) return Error::sys("socketpair", errno);
+    UniqueFd parent_sock(sv[0]), child_sock(sv[1]);
+    spec.sync_fd = child_sock.get();
+
+    // Enter the container's pid namespace for the child only, then return.
+    UniqueFd own_pidns;
+    const bool join_pid = pid_ns_differs(pid_t(rec.pid));
+    if (join_pid) {
+        int fd = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+        if (fd < 0) return Error::sys("open /proc/self/ns/pid", errno);
+        own_pidns.reset(fd);
+        if (setns(init.get(), CLONE_NEWPID) < 0) return Error::sys("join the container's pid namespace", errno);
+    }
+    auto spawned = proc::spawn_exec(spec, cg.get());
+    if (join_pid && setns(own_pidns.get(), CLONE_NEWPID) < 0)
+        return Error::sys("return to skiff's pid namespace", errno);
+    if (!spawned) return std::move(spawned).error();
+    ChildGuard child(spawned->pid, std::move(spawned->pidfd));
+    child_sock.reset();
+
+    UniqueFd master;
+    for (bool ready = false; !ready;) {
+        auto m = proc::recv_msg(parent_sock.get());
+        if (!m) {
+            if (m.error().message == "EOF") return Error::msg("exec process " + child.reap_status());
+            return std::move(m).error();
+        }
+        switch (m->type) {
+            case proc::Msg::ConsoleMaster:
+                if (console) {
+                    TRY(proc::send_msg(console.get(), proc::Msg::ConsoleMaster, "/dev/ptmx", m->fd.get()));
+                } else {
+                    master = std::move(m->fd);
+                }
+                break;
+            case proc::Msg::SeccompListener:
+                TRY(seccomp::send_listener(*cfg.linux->seccomp, m->fd.get(),
+                                           state_json(rec, Status::Running)));
+                break;
+            case proc::Msg::Ready: ready = true; break;
+            case proc::Msg::Fail: return Error{m->payload, m->err};
+            default: return Error::msg(std::string("protocol: unexpected ") + proc::msg_name(m->type));
+        }
+    }
+    if (!o.pid_file.empty()) TRY(write_pid_file(o.pid_file, child.pid()));
+    UniqueFd pidfd = child.release_pidfd();
+    if (o.detach) return 0;
+    return supervise(pidfd.get(), master.get());
+}
+
+}  // namespace skiff::core

@@ -1,0 +1,126 @@
+// start, kill, delete and state.
+#include <dirent.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include "cgroups/cgroup.hpp"
+#include "common/timings.hpp"
+#include "core/container.hpp"
+#include "core/lifecycle.hpp"
+#include "ocispec/json.hpp"
+
+namespace skiff::core {
+
+using oci::Error;
+using oci::Result;
+using oci::Status;
+
+namespace {
+
+struct Opened {
+    StateDir dir;
+    ContainerRecord rec;
+    Status status;
+};
+
+Result<Opened> open_container(const GlobalOptions& g, const std::string& id) {
+    TRY(oci::validate_container_id(id));
+    TRY_ASSIGN(StateDir dir, StateDir::open(g.root, id));
+    TRY_ASSIGN(ContainerRecord rec, dir.load());
+    Status s = compute_status(rec, dir.fd());
+    return Opened{std::move(dir), std::move(rec), s};
+}
+
+std::string not_state(const std::string& what, const std::string& id, Status s) {
+    return "cannot " + what + " container " + id + ": container is " + std::string(oci::enum_name(s));
+}
+
+// Without a cgroup: every process in the init's pid namespace.
+std::vector<pid_t> pids_in_pid_namespace(pid_t init) {
+    std::vector<pid_t> out;
+    struct stat want;
+    if (stat(("/proc/" + std::to_string(init) + "/ns/pid").c_str(), &want) < 0) return out;
+    DIR* d = opendir("/proc");
+    if (!d) return out;
+    while (dirent* e = readdir(d)) {
+        pid_t p = pid_t(std::atoi(e->d_name));
+        if (p <= 0) continue;
+        struct stat st;
+        if (stat(("/proc/" + std::string(e->d_name) + "/ns/pid").c_str(), &st) == 0 && st.st_ino == want.st_ino &&
+            st.st_dev == want.st_dev)
+            out.push_back(p);
+    }
+    closedir(d);
+    return out;
+}
+
+Result<void> signal_all(const ContainerRecord& r, int sig) {
+    if (!r.cgroup_path.empty()) {
+        if (sig == SIGKILL) {
+            std::ofstream k(r.cgroup_path + "/cgroup.kill");
+            if (k << "1" << std::flush) return {};
+        }
+        TRY_ASSIGN(auto pids, cgroups::pids(r.cgroup_path));
+        for (pid_t p : pids) ::kill(p, sig);
+        return {};
+    }
+    if (!r.has_pid_namespace)
+        return Error::msg("kill --all: container " + r.id + " has neither a cgroup nor a pid namespace");
+    for (pid_t p : pids_in_pid_namespace(pid_t(r.pid))) ::kill(p, sig);
+    return {};
+}
+
+}  // namespace
+
+Result<void> start(const GlobalOptions& g, const std::string& id) {
+    TRY_ASSIGN(Opened c, open_container(g, id));
+    if (c.status != Status::Created) return Error::msg(not_state("start", id, c.status));
+    return start_locked(c.dir, c.rec);
+}
+
+Result<void> kill(const GlobalOptions& g, const KillOptions& o) {
+    TRY_ASSIGN(Opened c, open_container(g, o.id));
+    if (c.status == Status::Stopped) return Error::msg("container " + o.id + " is not running");
+    if (o.all) return signal_all(c.rec, o.signal);
+    TRY_ASSIGN(UniqueFd pidfd, open_init_pidfd(c.rec));
+    if (syscall(SYS_pidfd_send_signal, pidfd.get(), o.signal, nullptr, 0) < 0)
+        return Error::sys("kill container " + o.id + " init", errno);
+    return {};
+}
+
+Result<void> remove(const GlobalOptions& g, const DeleteOptions& o) {
+    auto c = open_container(g, o.id);
+    if (!c) {
+        // runc: delete --force of a container that is already gone succeeds;
+        // containerd's shim relies on it.
+        if (o.force && c.error().err == ENOENT) return {};
+        return std::move(c).error();
+    }
+    switch (c->status) {
+        case Status::Stopped:
+        case Status::Created:  // runc deletes a created container: its init is killed
+            break;
+        default:
+            if (!o.force)
+                return Error::msg("cannot delete container " + o.id + " that is not stopped: " +
+                                  std::string(oci::enum_name(c->status)));
+            if (c->status == Status::Paused && !c->rec.cgroup_path.empty()) {
+                // A frozen init cannot die: kill through the cgroup, then thaw.
+                (void)signal_all(c->rec, SIGKILL);
+                std::ofstream(c->rec.cgroup_path + "/cgroup.freeze") << "0";
+            }
+            TRY(signal_all(c->rec, SIGKILL));
+    }
+    return destroy(c->dir, c->rec);
+}
+
+Result<oci::State> state(const GlobalOptions& g, const std::string& id) {
+    TRY_ASSIGN(Opened c, open_container(g, id));
+    return to_oci_state(c.rec, c.status);
+}
+
+}  // namespace skiff::core

@@ -1,0 +1,63 @@
+// The rootfs plan: everything the child needs, computed by plan_rootfs in
+// the parent (parsed options, cleaned paths, detached bind trees), so the
+// child between clone and execve only makes system calls.
+#pragma once
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "linux/mounts.hpp"
+#include "linux/rootfs.hpp"
+
+namespace skiff::linux {
+
+struct MountStep {
+    std::string where;         // for errors: `mounts[3]` or `default /dev`
+    std::string dest;          // cleaned, relative to the rootfs ("dev/pts")
+    std::string source;        // as given (fs mounts) or absolute (binds)
+    std::string type;          // fs type; "cgroup" is mounted as cgroup2
+    MountOptions opts;
+    bool bind = false;
+    bool source_is_dir = true; // binds: directory or file destination
+    UniqueFd tree;             // binds: detached mount tree from the parent
+};
+
+struct DeviceStep {
+    std::string where;         // `linux.devices[0]` or `default device`
+    std::string dest;          // cleaned, relative
+    mode_t mode = 0;           // S_IFCHR|S_IFBLK|S_IFIFO | permission bits
+    dev_t rdev = 0;
+    uid_t uid = 0;
+    gid_t gid = 0;
+    bool user = false;         // from linux.devices: must match an existing node
+    UniqueFd tree;             // in a user namespace: the host node to bind
+};
+
+struct RootfsPlan::Impl {
+    RootfsOptions opts;
+    std::string rootfs;        // absolute
+    bool readonly = false;
+    std::optional<oci::RootfsPropagation> propagation;
+    std::vector<MountStep> mounts;
+    bool setup_dev = false;    // create devices and /dev symlinks (/dev not bind-mounted)
+    bool ptmx_link = false;
+    bool dev_core = false;
+    std::vector<DeviceStep> devices;
+    std::vector<std::string> readonly_paths;  // cleaned
+    std::vector<std::string> masked_paths;    // cleaned
+
+    // Child side: the rootfs mount, opened after it was bound onto itself.
+    mutable UniqueFd root;
+};
+
+// devices.cpp
+oci::Result<void> plan_devices(const oci::Config& c, RootfsPlan::Impl& p);
+oci::Result<void> create_devices(const RootfsPlan::Impl& p);
+
+// Error text for a mount step: `mount "tmpfs" on "/dev"`.
+std::string mount_what(const MountStep& m);
+
+}  // namespace skiff::linux

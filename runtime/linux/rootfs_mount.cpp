@@ -1,0 +1,142 @@
+// Child side, before the rootfs is entered: propagation, the rootfs bind,
+// the config's mounts in order, devices; then the console and pivot_root.
+// Every destination is resolved inside the rootfs (safepath) and mounted
+// through its fd, so a symlink in the image cannot redirect a mount.
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <termios.h>
+
+#include "linux/rootfs_impl.hpp"
+#include "linux/safepath.hpp"
+
+namespace skiff::linux {
+namespace {
+
+constexpr unsigned long kPropagation = MS_SHARED | MS_SLAVE | MS_PRIVATE | MS_UNBINDABLE;
+
+oci::Result<void> after_mount(const MountStep& m, int mnt_fd) {
+    for (unsigned long prop : m.opts.propagation) {
+        auto r = set_propagation(mnt_fd, prop);
+        if (!r) return oci::Error::sys(mount_what(m) + ": set propagation", r.error().err);
+    }
+    if (!m.bind && !m.opts.rec_attrs.empty()) {
+        auto r = set_attrs(mnt_fd, m.opts.rec_attrs, true);
+        if (!r) return oci::Error::sys(mount_what(m) + ": set recursive attributes", r.error().err);
+    }
+    return oci::ok();
+}
+
+oci::Result<void> mount_fs(const RootfsPlan::Impl& p, const MountStep& m) {
+    auto dst = safepath::create_in_root(p.root.get(), m.dest, safepath::Leaf::Directory);
+    if (!dst) return std::move(dst).error().wrap(m.where);
+    auto target = safepath::proc_fd_path(dst->get());
+    unsigned long flags = m.opts.flags & ~(kPropagation | MS_REC | MS_BIND);
+    const char* data = m.opts.data.empty() ? nullptr : m.opts.data.c_str();
+    bool sys_bound = false;
+    if (::mount(m.source.c_str(), target.c_str(), m.type.c_str(), flags, data) < 0) {
+        int e = errno;
+        // Without its own network namespace a container in a user namespace
+        // may not mount sysfs; it gets the host's, as runc gives it.
+        if (!(m.type == "sysfs" && e == EPERM)) return oci::Error::sys(mount_what(m), e);
+        if (::mount("/sys", target.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0)
+            return oci::Error::sys(mount_what(m) + " (bind of /sys)", errno);
+        sys_bound = true;
+    }
+    if (m.opts.propagation.empty() && m.opts.rec_attrs.empty() && !(sys_bound && !m.opts.attrs.empty()))
+        return oci::ok();
+    // The fd still points beneath the new mount; look the path up again.
+    auto top = safepath::open_in_root(p.root.get(), m.dest, O_PATH);
+    if (!top) return std::move(top).error().wrap(m.where);
+    if (sys_bound && !m.opts.attrs.empty()) {
+        auto r = set_attrs(top->get(), m.opts.attrs, true);
+        if (!r) return oci::Error::sys(mount_what(m) + " (bind of /sys)", r.error().err);
+    }
+    return after_mount(m, top->get());
+}
+
+oci::Result<void> mount_bind(const RootfsPlan::Impl& p, const MountStep& m) {
+    auto leaf = m.source_is_dir ? safepath::Leaf::Directory : safepath::Leaf::File;
+    auto dst = safepath::create_in_root(p.root.get(), m.dest, leaf);
+    if (!dst) return std::move(dst).error().wrap(m.where);
+    auto r = attach_tree(m.tree.get(), dst->get());
+    if (!r) return oci::Error::sys(mount_what(m), r.error().err);
+    // The tree fd now names the attached mount itself.
+    return after_mount(m, m.tree.get());
+}
+
+oci::Result<void> sys(const char* what, int rc) {
+    if (rc < 0) return oci::Error::sys(what, errno);
+    return oci::ok();
+}
+
+}  // namespace
+
+oci::Result<void> prepare_rootfs(const RootfsPlan& plan) {
+    const RootfsPlan::Impl& p = *plan.impl;
+    if (!p.opts.new_mount_namespace) return oci::ok();
+
+    // Nothing done in here may reach the host: receive its mount events at
+    // most.  A "shared" or "unbindable" rootfsPropagation is applied to the
+    // new root in finalize_rootfs, where it cannot leak either.
+    bool priv = p.propagation && (*p.propagation == oci::RootfsPropagation::Private ||
+                                  *p.propagation == oci::RootfsPropagation::Unbindable);
+    unsigned long prop = (priv ? MS_PRIVATE : MS_SLAVE) | MS_REC;
+    if (::mount(nullptr, "/", nullptr, prop, nullptr) < 0)
+        return oci::Error::sys(priv ? "make / rprivate" : "make / rslave", errno);
+    // pivot_root needs the new root to be a mount point.
+    if (::mount(p.rootfs.c_str(), p.rootfs.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0)
+        return oci::Error::sys("bind rootfs \"" + p.rootfs + "\" onto itself", errno);
+    p.root.reset(::open(p.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!p.root) return oci::Error::sys("open rootfs \"" + p.rootfs + "\"", errno);
+
+    for (const auto& m : p.mounts) TRY(m.bind ? mount_bind(p, m) : mount_fs(p, m));
+    return create_devices(p);
+}
+
+oci::Result<Console> open_console(const RootfsPlan& plan) {
+    const RootfsPlan::Impl& p = *plan.impl;
+    UniqueFd own_root;
+    int root = p.root.get();
+    if (root < 0) {
+        own_root.reset(::open(p.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+        if (!own_root) return oci::Error::sys("open rootfs \"" + p.rootfs + "\"", errno);
+        root = own_root.get();
+    }
+    Console c;
+    TRY_ASSIGN(c.master, safepath::open_in_root(root, "dev/ptmx", O_RDWR | O_NOCTTY));
+    int unlock = 0;
+    TRY(sys("unlock pty", ::ioctl(c.master.get(), TIOCSPTLCK, &unlock)));
+    c.slave.reset(::ioctl(c.master.get(), TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC));
+    if (!c.slave) return oci::Error::sys("open pty peer", errno);
+    if (!p.opts.new_mount_namespace) return c;  // /dev/console would be the host's
+
+    auto console = safepath::create_in_root(root, "dev/console", safepath::Leaf::File);
+    if (!console) return std::move(console).error().wrap("console");
+    auto tree = clone_tree(c.slave.get(), "", false);
+    if (!tree) return oci::Error::sys("mount pty on \"/dev/console\"", tree.error().err);
+    auto r = attach_tree(tree->get(), console->get());
+    if (!r) return oci::Error::sys("mount pty on \"/dev/console\"", r.error().err);
+    return c;
+}
+
+oci::Result<void> enter_rootfs(const RootfsPlan& plan) {
+    const RootfsPlan::Impl& p = *plan.impl;
+    if (!p.opts.new_mount_namespace) return oci::ok();
+    TRY(sys("chdir to rootfs", ::fchdir(p.root.get())));
+    if (p.opts.no_pivot) {
+        TRY(sys("move rootfs to /", ::mount(p.rootfs.c_str(), "/", nullptr, MS_MOVE, nullptr)));
+        TRY(sys("chroot", ::chroot(".")));
+    } else {
+        TRY(sys("pivot_root", static_cast<int>(::syscall(SYS_pivot_root, ".", "."))));
+        // The old root now sits on top of "."; its unmount must not reach the host.
+        TRY(sys("make old root rslave", ::mount(nullptr, ".", nullptr, MS_SLAVE | MS_REC, nullptr)));
+        TRY(sys("unmount old root", ::umount2(".", MNT_DETACH)));
+    }
+    TRY(sys("chdir /", ::chdir("/")));
+    p.root.reset(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!p.root) return oci::Error::sys("open /", errno);
+    return oci::ok();
+}
+
+}  // namespace skiff::linux

@@ -1,0 +1,103 @@
+#include "linux/sysctl.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <string_view>
+
+#include "common/fd.hpp"
+
+namespace skiff::linux {
+namespace {
+
+using oci::Error;
+
+bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+
+enum class Owner { Ipc, Net, Uts, None };
+
+// The System V IPC and POSIX message queue knobs live in the ipc namespace,
+// net.* in the network namespace, the two names in the uts namespace.
+Owner owner_of(std::string_view key) {
+    if (starts_with(key, "kernel.msg") || key == "kernel.sem" || key == "kernel.sem_next_id" ||
+        starts_with(key, "kernel.shm") || starts_with(key, "fs.mqueue."))
+        return Owner::Ipc;
+    if (starts_with(key, "net.")) return Owner::Net;
+    if (key == "kernel.hostname" || key == "kernel.domainname") return Owner::Uts;
+    return Owner::None;
+}
+
+// sysctl(8) accepts both "net.ipv4.ip_forward" and "net/ipv4/ip_forward";
+// with slashes, dots are part of a name (e.g. an interface "eth0.5").
+oci::Result<std::string> key_to_path(const std::string& key) {
+    bool slashes = key.find('/') != std::string::npos;
+    std::string rel = key;
+    if (!slashes)
+        for (auto& ch : rel)
+            if (ch == '.') ch = '/';
+    // Every component must be a plain name: no escape from /proc/sys.
+    size_t pos = 0;
+    while (pos <= rel.size()) {
+        size_t end = rel.find('/', pos);
+        if (end == std::string::npos) end = rel.size();
+        std::string_view comp(rel.data() + pos, end - pos);
+        if (comp.empty() || comp == "." || comp == "..")
+            return Error::msg("linux.sysctl: \"" + key + "\" is not a valid sysctl name");
+        pos = end + 1;
+    }
+    return "/proc/sys/" + rel;
+}
+
+}  // namespace
+
+oci::Result<std::vector<SysctlStep>> plan_sysctl(const oci::Config& c) {
+    std::vector<SysctlStep> steps;
+    if (!c.linux || !c.linux->sysctl) return steps;
+    auto normalized = [](std::string k) {
+        if (k.find('/') != std::string::npos)
+            for (auto& ch : k)
+                if (ch == '/') ch = '.';
+        return k;
+    };
+    for (const auto& [key, value] : *c.linux->sysctl) {
+        std::string q = "\"" + key + "\"";
+        std::string name = normalized(key);
+        switch (owner_of(name)) {
+            case Owner::Ipc:
+                if (!oci::find_namespace(c, oci::NamespaceType::Ipc))
+                    return Error::msg("linux.sysctl: " + q +
+                                      " needs an ipc namespace, but the container shares the host's");
+                break;
+            case Owner::Net:
+                if (!oci::find_namespace(c, oci::NamespaceType::Network))
+                    return Error::msg("linux.sysctl: " + q +
+                                      " needs a network namespace, but the container shares the host's");
+                break;
+            case Owner::Uts:
+                if (!oci::find_namespace(c, oci::NamespaceType::Uts))
+                    return Error::msg("linux.sysctl: " + q +
+                                      " needs a uts namespace, but the container shares the host's");
+                break;
+            case Owner::None:
+                return Error::msg("linux.sysctl: " + q +
+                                  " is not namespaced and cannot be set in a container");
+        }
+        TRY_ASSIGN(std::string path, key_to_path(key));
+        steps.push_back({key, std::move(path), value});
+    }
+    return steps;
+}
+
+oci::Result<void> apply_sysctl_steps(const std::vector<SysctlStep>& steps) {
+    for (const auto& s : steps) {
+        UniqueFd fd(::open(s.path.c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW));
+        if (!fd) return Error::sys("linux.sysctl \"" + s.key + "\": open " + s.path, errno);
+        ssize_t n = ::write(fd.get(), s.value.data(), s.value.size());
+        if (n < 0) return Error::sys("linux.sysctl \"" + s.key + "\": write \"" + s.value + "\" to " + s.path, errno);
+        if (static_cast<size_t>(n) != s.value.size())
+            return Error::msg("linux.sysctl \"" + s.key + "\": short write to " + s.path);
+    }
+    return oci::ok();
+}
+
+}  // namespace skiff::linux

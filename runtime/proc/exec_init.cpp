@@ -1,0 +1,134 @@
+// The child side of `exec`: join, set up, report Ready, execve.
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+
+#include "proc/init.hpp"
+#include "proc/protocol.hpp"
+
+#ifndef TIOCGPTPEER
+#define TIOCGPTPEER _IO('T', 0x41)
+#endif
+
+namespace skiff::proc {
+
+using oci::Error;
+using oci::Result;
+
+namespace {
+
+// A pty from the container's own devpts (we are in its mount namespace).
+Result<UniqueFd> open_pty(const ExecSpec& s, UniqueFd& slave) {
+    int m = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (m < 0) return Error::sys("open /dev/ptmx in the container", errno);
+    UniqueFd master(m);
+    int unlock = 0;
+    if (ioctl(m, TIOCSPTLCK, &unlock) < 0) return Error::sys("unlock pty", errno);
+    int sl = ioctl(m, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (sl < 0) return Error::sys("open pty peer", errno);
+    slave.reset(sl);
+    if (s.console_rows || s.console_cols) {
+        winsize ws{};
+        ws.ws_row = (unsigned short)s.console_rows;
+        ws.ws_col = (unsigned short)s.console_cols;
+        ioctl(m, TIOCSWINSZ, &ws);
+    }
+    return master;
+}
+
+Result<void> setup(ExecSpec& s, UniqueFd& slave) {
+    if (s.join_flags && setns(s.init_pidfd, s.join_flags) < 0)
+        return Error::sys("join the container's namespaces", errno);
+    close(s.init_pidfd);
+    if (setsid() < 0) return Error::sys("setsid", errno);
+    TRY(linux::apply_early(s.process));
+    if (s.terminal) {
+        TRY_ASSIGN(UniqueFd master, open_pty(s, slave));
+        TRY(send_msg(s.sync_fd, Msg::ConsoleMaster, {}, master.get()));
+    }
+    TRY(linux::resolve_executable(s.process));
+    TRY(linux::apply_identity(s.process));
+    UniqueFd listener;
+    if (s.seccomp && s.seccomp->needs_listener()) {
+        TRY_ASSIGN(listener, seccomp::load(*s.seccomp));
+        TRY(send_msg(s.sync_fd, Msg::SeccompListener, {}, listener.get()));
+    }
+    if (chdir(linux::exec_cwd(s.process)) < 0)
+        return Error::sys(std::string("chdir to process.cwd \"") + linux::exec_cwd(s.process) + "\"", errno);
+    return {};
+}
+
+[[noreturn]] void exec_main(ExecSpec& s) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    struct sigaction dfl {};
+    dfl.sa_handler = SIG_DFL;
+    for (int sig = 1; sig < NSIG; ++sig)
+        if (sig != SIGKILL && sig != SIGSTOP) sigaction(sig, &dfl, nullptr);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+
+    UniqueFd slave;
+    Result<void> r = setup(s, slave);
+    Result<const char*> exe = r ? linux::resolve_executable(s.process) : Result<const char*>(r.error());
+    if (exe && s.seccomp && !s.seccomp->needs_listener()) {
+        auto l = seccomp::load(*s.seccomp);
+        if (!l) exe = l.error();
+    }
+    if (exe) {
+        auto f = linux::apply_final(s.process);
+        if (!f) exe = f.error();
+    }
+    if (!exe) {
+        (void)send_msg(s.sync_fd, Msg::Fail, exe.error().message, -1, exe.error().err);
+        _exit(1);
+    }
+    if (slave) {
+        ioctl(slave.get(), TIOCSCTTY, 0);
+        for (int fd = 0; fd < 3; ++fd) dup2(slave.get(), fd);
+    }
+    prctl(PR_SET_PDEATHSIG, 0);
+    for (int fd = 3; fd < 3 + s.preserve_fds; ++fd) fcntl(fd, F_SETFD, 0);
+    // Ready rides on the sync socket, which closes on execve (CLOEXEC): the
+    // parent learns of success from EOF after Ready, of failure from Fail.
+    (void)send_msg(s.sync_fd, Msg::Ready);
+    syscall(SYS_close_range, 3 + s.preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
+    execve(*exe, const_cast<char* const*>(linux::exec_argv(s.process)),
+           const_cast<char* const*>(linux::exec_envp(s.process)));
+    dprintf(2, "skiff: exec %s: %s\n", *exe, strerror(errno));
+    _exit(127);
+}
+
+}  // namespace
+
+Result<Spawned> spawn_exec(ExecSpec& spec, int cgroup_fd) {
+    clone_args args;
+    std::memset(&args, 0, sizeof args);
+    int pidfd = -1;
+    args.flags = CLONE_PIDFD;
+    args.pidfd = reinterpret_cast<uint64_t>(&pidfd);
+    args.exit_signal = SIGCHLD;
+    if (cgroup_fd >= 0) {
+        args.flags |= CLONE_INTO_CGROUP;
+        args.cgroup = uint64_t(cgroup_fd);
+    }
+    long pid = syscall(SYS_clone3, &args, sizeof args);
+    if (pid < 0) return Error::sys("clone3", errno);
+    if (pid == 0) exec_main(spec);
+    Spawned s;
+    s.pid = pid_t(pid);
+    s.pidfd.reset(pidfd);
+    return s;
+}
+
+}  // namespace skiff::proc

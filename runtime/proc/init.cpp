@@ -1,0 +1,180 @@
+// The container init between clone3 and execve.  Order (runtime.md, and
+// runc where the spec is silent):
+//   namespaces (join, unshare, user ns maps via the parent, time offsets)
+//   -> session, hostname, keyring -> early process attributes (rlimits...)
+//   -> rootfs mounts -> [prestart/createRuntime by the parent,
+//   createContainer here] -> console -> pivot_root -> sysctl -> masked and
+//   readonly paths -> identity and capabilities -> Ready -> wait on the exec
+//   fifo (`start`) -> startContainer hooks -> seccomp -> execve.
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+
+#include "common/failpoint.hpp"
+#include "common/timings.hpp"
+#include "core/hooks.hpp"
+#include "proc/init.hpp"
+#include "proc/protocol.hpp"
+
+namespace skiff::proc {
+
+using oci::Error;
+using oci::Result;
+
+namespace {
+
+void reset_signals() {
+    struct sigaction dfl {};
+    dfl.sa_handler = SIG_DFL;
+    for (int s = 1; s < NSIG; ++s)
+        if (s != SIGKILL && s != SIGSTOP) sigaction(s, &dfl, nullptr);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+}
+
+Result<void> set_names(const oci::Config& c) {
+    if (c.hostname && sethostname(c.hostname->data(), c.hostname->size()) < 0)
+        return Error::sys("sethostname \"" + *c.hostname + "\"", errno);
+    if (c.domainname && setdomainname(c.domainname->data(), c.domainname->size()) < 0)
+        return Error::sys("setdomainname \"" + *c.domainname + "\"", errno);
+    return {};
+}
+
+Result<void> join_keyring(const InitSpec& s) {
+    if (s.no_new_keyring) return {};
+    constexpr long kJoinSessionKeyring = 1;  // KEYCTL_JOIN_SESSION_KEYRING
+    if (syscall(SYS_keyctl, kJoinSessionKeyring, s.keyring_name.c_str()) < 0 && errno != ENOSYS)
+        return Error::sys("join session keyring \"" + s.keyring_name + "\"", errno);
+    return {};
+}
+
+// Everything up to Ready.  Returns the console slave (or -1) through `slave`.
+Result<void> setup(InitSpec& s, UniqueFd& slave, UniqueFd& listener) {
+    const oci::Config& c = *s.config;
+    timings::mark("child: cloned");
+    TRY(linux::join_namespaces(s.ns));
+    TRY(linux::unshare_namespaces(s.ns));
+    if (s.ns.new_user) {
+        TRY(send_msg(s.sync_fd, Msg::MapRequest));
+        TRY(expect_msg(s.sync_fd, Msg::MapsWritten));
+        TRY(linux::become_userns_root());
+        timings::mark("child: user namespace mapped");
+    }
+    TRY(linux::setup_time_namespace(s.ns));
+    if (setsid() < 0) return Error::sys("setsid", errno);
+    TRY(set_names(c));
+    TRY(join_keyring(s));
+    TRY(linux::apply_early(s.process));
+    timings::mark("child: process attributes");
+
+    TRY(linux::prepare_rootfs(s.rootfs));
+    timings::mark("child: mounts and devices");
+    if (s.hook_sync) {
+        TRY(send_msg(s.sync_fd, Msg::HookRequest));
+        TRY_ASSIGN(Message done, expect_msg(s.sync_fd, Msg::HooksDone));
+        s.hook_state = std::move(done.payload);
+        if (c.hooks) TRY(core::run_hooks(c.hooks->createContainer, "createContainer", s.hook_state));
+        timings::mark("child: createContainer hooks");
+    }
+    if (s.terminal) {
+        TRY_ASSIGN(linux::Console con, linux::open_console(s.rootfs));
+        if (s.console_rows || s.console_cols) {
+            winsize ws{};
+            ws.ws_row = (unsigned short)s.console_rows;
+            ws.ws_col = (unsigned short)s.console_cols;
+            if (ioctl(con.master.get(), TIOCSWINSZ, &ws) < 0) return Error::sys("set console size", errno);
+        }
+        TRY(send_msg(s.sync_fd, Msg::ConsoleMaster, {}, con.master.get()));
+        slave = std::move(con.slave);
+    }
+    TRY(failpoint("before-pivot"));
+    TRY(linux::enter_rootfs(s.rootfs));
+    timings::mark("child: pivot_root");
+    TRY(linux::apply_sysctl(s.process));
+    TRY(linux::finalize_rootfs(s.rootfs));
+    timings::mark("child: masked/readonly paths");
+    TRY(linux::resolve_executable(s.process));
+    TRY(linux::apply_identity(s.process));
+    timings::mark("child: identity and capabilities");
+    if (s.seccomp && s.seccomp->needs_listener()) {
+        // The listener must reach the agent while skiff is still running,
+        // so this filter is loaded before the exec fifo wait (as runc).
+        TRY_ASSIGN(listener, seccomp::load(*s.seccomp));
+        TRY(send_msg(s.sync_fd, Msg::SeccompListener, {}, listener.get()));
+        timings::mark("child: seccomp (notify)");
+    }
+    // From here on the parent may exit: no parent-death signal any more.
+    prctl(PR_SET_PDEATHSIG, 0);
+    TRY(send_msg(s.sync_fd, Msg::Ready, timings::g_enabled ? timings::serialize() : std::string()));
+    return {};
+}
+
+[[noreturn]] void fail_after_ready(const char* step, int err) {
+    dprintf(2, "skiff: container init: %s: %s\n", step, strerror(err));
+    _exit(127);
+}
+
+[[noreturn]] void fail_after_ready(const Error& e) {
+    dprintf(2, "skiff: container init: %s\n", e.message.c_str());
+    _exit(127);
+}
+
+}  // namespace
+
+[[noreturn]] void init_main(InitSpec& s) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    reset_signals();
+    UniqueFd slave, listener;
+    auto r = setup(s, slave, listener);
+    if (!r) {
+        (void)send_msg(s.sync_fd, Msg::Fail, r.error().message, -1, r.error().err);
+        _exit(1);
+    }
+    close(s.sync_fd);
+    if (failpoint_hit("before-exec-wait")) _exit(1);
+
+    // Wait for `start`: opening the fifo for writing blocks until it is
+    // opened for reading.  The state dir fd still reaches it after pivot_root.
+    int fifo = openat(s.state_dir_fd, "exec.fifo", O_WRONLY | O_CLOEXEC);
+    if (fifo < 0) fail_after_ready("open exec fifo", errno);
+    if (write(fifo, "0", 1) != 1) fail_after_ready("write exec fifo", errno);
+    close(fifo);
+    close(s.state_dir_fd);
+
+    if (s.config->hooks) {
+        auto h = core::run_hooks(s.config->hooks->startContainer, "startContainer", s.hook_state);
+        if (!h) fail_after_ready(h.error());
+    }
+    if (slave) {
+        if (ioctl(slave.get(), TIOCSCTTY, 0) < 0) fail_after_ready("set controlling terminal", errno);
+        for (int fd = 0; fd < 3; ++fd)
+            if (dup2(slave.get(), fd) < 0) fail_after_ready("dup console", errno);
+    }
+    const char* cwd = linux::exec_cwd(s.process);
+    if (chdir(cwd) < 0) fail_after_ready("chdir to process.cwd", errno);
+    auto exe = linux::resolve_executable(s.process);
+    if (!exe) fail_after_ready(exe.error());
+    if (s.seccomp && !s.seccomp->needs_listener()) {
+        auto l = seccomp::load(*s.seccomp);
+        if (!l) fail_after_ready(l.error());
+    }
+    auto f = linux::apply_final(s.process);
+    if (!f) fail_after_ready(f.error());
+    // Only stdio and the preserved fds cross execve.
+    for (int fd = 3; fd < 3 + s.preserve_fds; ++fd) fcntl(fd, F_SETFD, 0);
+    syscall(SYS_close_range, 3 + s.preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
+    execve(*exe, const_cast<char* const*>(linux::exec_argv(s.process)),
+           const_cast<char* const*>(linux::exec_envp(s.process)));
+    fail_after_ready("exec", errno);
+}
+
+}  // namespace skiff::proc

@@ -1,0 +1,69 @@
+// What runs between clone3 and execve.  Everything here was prepared by the
+// parent (InitSpec); the child executes the plan in a fixed order and
+// reports each failure to the parent as one Fail message.
+#pragma once
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/fd.hpp"
+#include "linux/namespaces.hpp"
+#include "linux/process.hpp"
+#include "linux/rootfs.hpp"
+#include "ocispec/config.hpp"
+#include "ocispec/error.hpp"
+#include "seccomp/seccomp.hpp"
+
+namespace skiff::proc {
+
+struct InitSpec {
+    const oci::Config* config = nullptr;
+    linux::NamespacePlan ns;
+    linux::RootfsPlan rootfs;
+    linux::ProcessPlan process;
+    std::optional<seccomp::Program> seccomp;
+    int sync_fd = -1;          // the child's end of the socketpair
+    int state_dir_fd = -1;     // holds exec.fifo
+    bool terminal = false;
+    bool hook_sync = false;    // ask the parent to run prestart/createRuntime hooks
+    bool no_new_keyring = false;
+    std::string keyring_name;  // "_ses.<id>"
+    int preserve_fds = 0;      // fds 3 .. 3+N-1 stay open across execve
+    unsigned long console_rows = 0, console_cols = 0;
+    std::string hook_state;    // state JSON for startContainer hooks (from HooksDone)
+};
+
+struct Spawned {
+    pid_t pid = -1;
+    UniqueFd pidfd;
+};
+
+// clone3 with the plan's namespaces (+CLONE_PIDFD, +CLONE_INTO_CGROUP when
+// cgroup_fd >= 0).  In the child, runs the init sequence and never returns.
+oci::Result<Spawned> spawn_init(InitSpec& spec, int cgroup_fd, bool* placed_in_cgroup);
+
+}  // namespace skiff::proc
+
+namespace skiff::proc {
+
+// `exec`: a new process in a running container.  The parent has entered the
+// container's pid namespace (for its children) before clone3; the child
+// joins the rest with one setns() on the init's pidfd, then applies its
+// process plan exactly like an init would.
+struct ExecSpec {
+    int init_pidfd = -1;
+    int join_flags = 0;        // namespaces the container has that skiff is not in
+    linux::ProcessPlan process;
+    std::optional<seccomp::Program> seccomp;
+    int sync_fd = -1;
+    bool terminal = false;
+    int preserve_fds = 0;
+    unsigned long console_rows = 0, console_cols = 0;
+};
+
+oci::Result<Spawned> spawn_exec(ExecSpec& spec, int cgroup_fd);
+
+}  // namespace skiff::proc

@@ -1,0 +1,121 @@
+// Shared by the rootfs tests: temp bundles with a busybox rootfs, and a
+// way to run code as pid 1 of a fresh mount + pid namespace (optionally in
+// a user namespace) so nothing it mounts can reach the host.
+#pragma once
+
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <sstream>
+#include <string>
+
+namespace rootfs_test {
+
+inline std::string read_file(const std::string& p) {
+    std::ifstream f(p);
+    std::stringstream s;
+    s << f.rdbuf();
+    return s.str();
+}
+
+// True if any mount on the host (this process's namespace) mentions path.
+inline bool host_mounts_mention(const std::string& path) {
+    return read_file("/proc/self/mountinfo").find(path) != std::string::npos;
+}
+
+struct TempBundle {
+    std::string dir;
+    std::string rootfs;
+    TempBundle() {
+        char t[] = "/tmp/skiff-rootfs-test-XXXXXX";
+        if (!::mkdtemp(t)) throw std::runtime_error("mkdtemp");
+        dir = t;
+        rootfs = dir + "/rootfs";
+    }
+    ~TempBundle() {
+        // Never delete through a mount that leaked (the test then fails on
+        // host_mounts_mention anyway).
+        if (!host_mounts_mention(dir)) std::filesystem::remove_all(dir);
+    }
+    void busybox() {
+        std::filesystem::create_directories(rootfs + "/bin");
+        std::filesystem::copy_file("/bin/busybox", rootfs + "/bin/busybox");
+        std::string cmd = "chroot " + rootfs + " /bin/busybox --install -s /bin";
+        if (std::system(cmd.c_str()) != 0) throw std::runtime_error("busybox --install");
+        for (const char* d : {"proc", "sys", "dev", "tmp", "etc"}) std::filesystem::create_directories(rootfs + "/" + d);
+    }
+};
+
+// Runs body as pid 1 of new mount and pid namespaces (and, with userns, in
+// a new user namespace mapping 0..2^32-1 onto itself: root without host
+// privileges for mknod).  Returns "" on success or the failure text.
+inline std::string run_isolated(const std::function<std::string()>& body, bool userns = false) {
+    int msg[2], go[2], ready[2];
+    if (::pipe2(msg, O_CLOEXEC) < 0 || ::pipe2(go, O_CLOEXEC) < 0 || ::pipe2(ready, O_CLOEXEC) < 0)
+        return "pipe failed";
+    pid_t c = ::fork();
+    if (c == 0) {
+        ::alarm(60);
+        auto fail = [&](const char* what) {
+            std::string m = std::string(what) + ": " + std::strerror(errno);
+            if (::write(msg[1], m.data(), m.size()) < 0) {}
+            ::_exit(2);
+        };
+        if (userns) {
+            if (::unshare(CLONE_NEWUSER) < 0) fail("unshare user");
+            char x = 'r';
+            if (::write(ready[1], &x, 1) != 1 || ::read(go[0], &x, 1) != 1) fail("sync");
+        }
+        if (::unshare(CLONE_NEWNS | CLONE_NEWPID) < 0) fail("unshare");
+        pid_t g = ::fork();
+        if (g < 0) fail("fork");
+        if (g == 0) {
+            std::string r;
+            try {
+                r = body();
+            } catch (const std::exception& e) {
+                r = std::string("exception: ") + e.what();
+            }
+            if (!r.empty() && ::write(msg[1], r.data(), r.size()) < 0) {}
+            ::_exit(r.empty() ? 0 : 1);
+        }
+        int st = 0;
+        while (::waitpid(g, &st, 0) < 0 && errno == EINTR) {}
+        ::_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 3);
+    }
+    ::close(msg[1]);
+    ::close(go[0]);
+    ::close(ready[1]);
+    std::string err;
+    if (userns) {
+        char x;
+        if (::read(ready[0], &x, 1) == 1) {
+            for (const char* f : {"uid_map", "gid_map"}) {
+                std::ofstream m("/proc/" + std::to_string(c) + "/" + f);
+                m << "0 0 4294967295\n";
+            }
+            if (::write(go[1], &x, 1) != 1) err = "sync failed";
+        }
+    }
+    ::close(go[1]);
+    ::close(ready[0]);
+    char buf[4096];
+    ssize_t n;
+    while ((n = ::read(msg[0], buf, sizeof buf)) > 0) err.append(buf, static_cast<size_t>(n));
+    ::close(msg[0]);
+    int st = 0;
+    while (::waitpid(c, &st, 0) < 0 && errno == EINTR) {}
+    if (err.empty() && !(WIFEXITED(st) && WEXITSTATUS(st) == 0)) err = "child failed, status " + std::to_string(st);
+    return err;
+}
+
+}  // namespace rootfs_test

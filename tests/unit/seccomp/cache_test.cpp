@@ -1,0 +1,126 @@
+// compile() with a cache directory: miss, hit, other profile, corrupt files.
+#include <sys/stat.h>
+
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <iterator>
+
+#include "helpers.hpp"
+
+using namespace skiff::seccomp;
+using namespace skiff::seccomp::test;
+using A = oci::SeccompAction;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::vector<fs::path> entries(const std::string& dir) {
+    std::vector<fs::path> out;
+    for (const auto& e : fs::directory_iterator(dir)) out.push_back(e.path());
+    return out;
+}
+
+std::string slurp(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+void spit(const fs::path& p, const std::string& data) {
+    std::ofstream out(p, std::ios::binary | std::ios::trunc);
+    out << data;
+}
+
+oci::Seccomp sample() {
+    auto s = profile(A::Allow, {rule({"mkdir", "mkdirat"}, A::Errno, 38), rule({"getppid"}, A::KillProcess)});
+    s.flags = {oci::SeccompFlag::Log};
+    return s;
+}
+
+}  // namespace
+
+TEST_CASE("seccomp cache: miss, then hit with the same program", "[seccomp]") {
+    TempDir tmp;
+    REQUIRE_FALSE(tmp.path.empty());
+    std::string dir = tmp.path + "/cache";  // created on first write
+    auto cold = compile(sample(), dir);
+    REQUIRE(cold.ok());
+    CHECK_FALSE(cold->cache_hit());
+    auto files = entries(dir);
+    REQUIRE(files.size() == 1);  // no temporary file left behind
+    CHECK(files[0].extension() == ".bpf");
+    CHECK(files[0].stem().string().size() == 16);
+
+    auto warm = compile(sample(), dir);
+    REQUIRE(warm.ok());
+    CHECK(warm->cache_hit());
+    CHECK(warm->flags() == cold->flags());
+    CHECK(warm->instructions() == cold->instructions());
+    CHECK(warm->needs_listener() == cold->needs_listener());
+
+    auto other = sample();
+    (*other.syscalls)[0].errnoRet = 39;
+    auto o = compile(other, dir);
+    REQUIRE(o.ok());
+    CHECK_FALSE(o->cache_hit());
+    CHECK(entries(dir).size() == 2);
+}
+
+TEST_CASE("seccomp cache: corrupt or foreign files are ignored and rewritten", "[seccomp]") {
+    TempDir tmp;
+    REQUIRE(compile(sample(), tmp.path).ok());
+    auto files = entries(tmp.path);
+    REQUIRE(files.size() == 1);
+    const fs::path file = files[0];
+    const std::string good = slurp(file);
+    REQUIRE(good.size() > 64);
+
+    auto expect_miss_then_hit = [&](const std::string& content) {
+        spit(file, content);
+        auto miss = compile(sample(), tmp.path);
+        REQUIRE(miss.ok());
+        CHECK_FALSE(miss->cache_hit());
+        CHECK(slurp(file) == good);  // rewritten
+        auto hit = compile(sample(), tmp.path);
+        REQUIRE(hit.ok());
+        CHECK(hit->cache_hit());
+    };
+    SECTION("empty") { expect_miss_then_hit(""); }
+    SECTION("truncated") { expect_miss_then_hit(good.substr(0, good.size() - 9)); }
+    SECTION("one bit flipped in the program") {
+        std::string bad = good;
+        bad[bad.size() - 20] ^= 0x01;
+        expect_miss_then_hit(bad);
+    }
+    SECTION("garbage") { expect_miss_then_hit(std::string(good.size(), 'x')); }
+    SECTION("written for another profile") {
+        // Same file name, valid file, other canonical string: a hash
+        // collision must never hand out the wrong filter.
+        TempDir other;
+        auto s = sample();
+        (*s.syscalls)[1].action = A::Errno;
+        REQUIRE(compile(s, other.path).ok());
+        auto of = entries(other.path);
+        REQUIRE(of.size() == 1);
+        expect_miss_then_hit(slurp(of[0]));
+    }
+}
+
+TEST_CASE("seccomp cache: an unusable cache directory is not an error", "[seccomp]") {
+    TempDir tmp;
+    std::string not_dir = tmp.path + "/file";
+    spit(not_dir, "x");
+    auto p = compile(sample(), not_dir + "/cache");
+    REQUIRE(p.ok());
+    CHECK_FALSE(p->cache_hit());
+    CHECK(p->instructions() > 0);
+}
+
+TEST_CASE("seccomp cache: invalid profiles fail even when cached", "[seccomp]") {
+    TempDir tmp;
+    auto s = sample();
+    REQUIRE(compile(s, tmp.path).ok());
+    s.defaultErrnoRet = 1;  // with defaultAction ALLOW
+    auto r = compile(s, tmp.path);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().message == "linux.seccomp.defaultAction: SCMP_ACT_ALLOW does not take an errno return value");
+}
