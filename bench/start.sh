@@ -39,19 +39,24 @@ PYTHON=/usr/bin/python3
 
 work=$(mktemp -d /tmp/skiff-bench.XXXXXX)
 cleanup() {
-	local r
+	local r p
+	# container processes of this run that a failed command left waiting
+	for p in $(grep -lsF "$work" /proc/[0-9]*/cmdline | cut -d/ -f3); do
+		[ "$p" = "$$" ] || kill -KILL "$p" 2>/dev/null || true
+	done
 	for r in skiff crun runc; do
 		for id in bench-run bench-seq; do
 			case $r in
-			skiff) [ -x "$SKIFF" ] && "$SKIFF" --root "$work/state-skiff" delete --force "$id" ;;
-			crun) [ -n "$CRUN" ] && "$CRUN" --root "$work/state-crun" delete --force "$id" ;;
-			runc) [ -n "$RUNC" ] && "$RUNC" --root "$work/state-runc" delete --force "$id" ;;
+			skiff) [ -x "$SKIFF" ] && timeout 10 "$SKIFF" --root "$work/state-skiff" delete --force "$id" ;;
+			crun) [ -n "$CRUN" ] && timeout 10 "$CRUN" --root "$work/state-crun" delete --force "$id" ;;
+			runc) [ -n "$RUNC" ] && timeout 10 "$RUNC" --root "$work/state-runc" delete --force "$id" ;;
 			esac >/dev/null 2>&1 || true
 		done
 	done
 	rm -rf --one-file-system "$work"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 # --- the floor and the bundle ------------------------------------------
 floor_src="$repo/../shared/tools/floor.c"
@@ -83,8 +88,13 @@ add_runtime() { # NAME BINARY [GLOBAL-FLAGS...]
 		return
 	fi
 	local g="$bin --root $work/state-$name $*"
-	if ! $g run --bundle "$bundle" bench-run </dev/null >"$work/$name.check" 2>&1; then
+	if ! timeout 30 $g run --bundle "$bundle" bench-run </dev/null >"$work/$name.check" 2>&1; then
 		echo "note: $name cannot run the bundle, left out: $(tail -n 2 "$work/$name.check" | tr '\n' ' ')"
+		return
+	fi
+	if ! timeout 30 sh -c "$g create --bundle $bundle bench-seq && $g start bench-seq && $g delete --force bench-seq" </dev/null >"$work/$name.check" 2>&1; then
+		echo "note: $name cannot create+start+delete, left out: $(tail -n 2 "$work/$name.check" | tr '\n' ' ')"
+		timeout 10 $g delete --force bench-seq >/dev/null 2>&1 || true
 		return
 	fi
 	names+=("$name run" "$name create+start+delete")

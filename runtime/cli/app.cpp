@@ -8,6 +8,7 @@
 
 #include "cli/commands.hpp"
 #include "common/log.hpp"
+#include "common/timings.hpp"
 #include "core/state_store.hpp"
 #include "skiff_build.h"
 
@@ -69,6 +70,7 @@ int run_cli(int argc, char** argv) {
     ctx.global.debug = lo.debug;
     ctx.global.systemd_cgroup = g.flag("systemd-cgroup");
     ctx.global.timings = g.flag("timings");
+    if (ctx.global.timings) timings::enable();
     std::string rl = g.get("rootless", "auto");
     if (rl == "auto") ctx.global.rootless = core::Rootless::Auto;
     else if (rl == "true") ctx.global.rootless = core::Rootless::True;
@@ -101,7 +103,9 @@ int run_cli(int argc, char** argv) {
         print_command_help(*cmd, stdout);
         return 0;
     }
-    return cmd->run(ctx, *parsed);
+    int rc = cmd->run(ctx, *parsed);
+    timings::print(std::string(cmd->name).c_str());
+    return rc;
 }
 
 }  // namespace skiff::cli

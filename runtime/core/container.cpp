@@ -20,10 +20,11 @@ namespace skiff::core {
 using oci::Error;
 using oci::Result;
 
-ChildGuard::~ChildGuard() {
+void ChildGuard::kill_and_reap() {
     if (pid_ < 0) return;
     if (pidfd_) syscall(SYS_pidfd_send_signal, pidfd_.get(), SIGKILL, nullptr, 0);
     while (waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {}
+    pid_ = -1;
 }
 
 std::string ChildGuard::reap_status() {

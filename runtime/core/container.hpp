@@ -20,7 +20,8 @@ class ChildGuard {
     ChildGuard(pid_t pid, UniqueFd pidfd) : pid_(pid), pidfd_(std::move(pidfd)) {}
     ChildGuard(ChildGuard&& o) noexcept : pid_(std::exchange(o.pid_, -1)), pidfd_(std::move(o.pidfd_)) {}
     ChildGuard& operator=(ChildGuard&&) = delete;
-    ~ChildGuard();
+    ~ChildGuard() { kill_and_reap(); }
+    void kill_and_reap();
     pid_t pid() const { return pid_; }
     int pidfd() const { return pidfd_.get(); }
     UniqueFd release_pidfd() {

@@ -73,6 +73,8 @@ Result<void> serve_init(proc::InitSpec& spec, int sock, const ChildGuard& child,
                     TRY(run_hooks(cfg.hooks->createRuntime, "createRuntime", st));
                 }
                 timings::mark("prestart/createRuntime hooks");
+                st.push_back('\0');
+                st += state_json(rec, oci::Status::Created);
                 TRY(proc::send_msg(sock, proc::Msg::HooksDone, st));
                 break;
             }
@@ -141,6 +143,7 @@ Result<Created> create_container(const GlobalOptions& g, const CreateOptions& o,
     if (cfg.linux && cfg.linux->seccomp) {
         TRY_ASSIGN(spec.seccomp, seccomp::compile(*cfg.linux->seccomp, g.root + "/.cache/seccomp"));
     }
+    spec.seccomp_early = spec.seccomp && (!process.noNewPrivileges.value_or(false) || spec.seccomp->needs_listener());
     TRY_ASSIGN(cgroups::CgroupPlan cg_plan, cgroups::plan_cgroup(cfg, o.id));
     timings::mark("plans ready");
 
@@ -178,7 +181,12 @@ Result<Created> create_container(const GlobalOptions& g, const CreateOptions& o,
     UniqueFd parent_sock(sv[0]), child_sock(sv[1]);
 
     spec.sync_fd = child_sock.get();
-    spec.state_dir_fd = dir.fd();
+    int path_fd = open(dir.path().c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (path_fd < 0) return Error::sys("open " + dir.path(), errno);
+    UniqueFd state_path_fd(path_fd);
+    spec.state_dir_fd = path_fd;
+    spec.close_fds = {dir.fd(), parent_sock.get()};
+    if (console_sock) spec.close_fds.push_back(console_sock.get());
     spec.terminal = terminal;
     spec.hook_sync = cfg.hooks && (has_hooks(cfg.hooks->prestart) || has_hooks(cfg.hooks->createRuntime) ||
                                    has_hooks(cfg.hooks->createContainer) || has_hooks(cfg.hooks->startContainer));
@@ -202,7 +210,17 @@ Result<Created> create_container(const GlobalOptions& g, const CreateOptions& o,
 
     rec.pid = child.pid();
     UniqueFd master;
-    TRY(serve_init(spec, parent_sock.get(), child, cfg, rec, console_sock.get(), master, g.root));
+    if (auto served = serve_init(spec, parent_sock.get(), child, cfg, rec, console_sock.get(), master, g.root);
+        !served) {
+        // runtime.md: a failed create continues the lifecycle at delete,
+        // whose poststop hooks still run (after the init is gone).
+        child.kill_and_reap();
+        if (cfg.hooks) {
+            auto h = run_hooks(cfg.hooks->poststop, "poststop", state_json(rec, oci::Status::Stopped));
+            if (!h) log::warn(h.error().message);
+        }
+        return std::move(served).error();
+    }
     timings::mark("init ready");
 
     rec.pid_start_time = process_start_time(rec.pid);

@@ -151,6 +151,7 @@ Result<int> exec(const GlobalOptions& g, const ExecOptions& o) {
     if (cfg.linux && cfg.linux->seccomp) {
         TRY_ASSIGN(spec.seccomp, seccomp::compile(*cfg.linux->seccomp, g.root + "/.cache/seccomp"));
     }
+    spec.seccomp_early = spec.seccomp && (!process.noNewPrivileges.value_or(false) || spec.seccomp->needs_listener());
     UniqueFd console;
     if (!o.console_socket.empty()) {
         TRY_ASSIGN(console, connect_socket(o.console_socket));

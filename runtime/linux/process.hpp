@@ -51,6 +51,10 @@ const char* exec_cwd(const ProcessPlan& p);
 // Child, after enter_rootfs and before apply_identity: creates process.cwd
 // (mode 0755, like runc) when it does not exist in the container.
 oci::Result<void> ensure_cwd(const ProcessPlan& p);
+// Child, after enter_rootfs (as runc): when process.env has no HOME, sets
+// HOME in exec_envp() to the home directory of process.user.uid in the
+// container's /etc/passwd, or "/" when there is none.
+oci::Result<void> resolve_home(const ProcessPlan& p);
 // Finds args[0] in PATH inside the container (after enter_rootfs).
 // Error (as runc): `exec: "foo": executable file not found in $PATH`.
 oci::Result<const char*> resolve_executable(const ProcessPlan& p);

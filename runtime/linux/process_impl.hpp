@@ -61,6 +61,8 @@ struct ProcessPlan::Impl {
     // Scratch the child writes into instead of allocating.
     char exec_path[PATH_MAX] = {};
     char scratch[PATH_MAX] = {};
+    bool wants_home = false;             // process.env lacks HOME
+    char home_env[5 + PATH_MAX] = "HOME=/";  // envp's HOME slot when wants_home
 };
 
 }  // namespace skiff::linux

@@ -48,7 +48,7 @@ oci::Result<void> plan_command(const oci::Process& p, ProcessPlan::Impl& im) {
         return Error::msg("process.cwd: " + quoted(p.cwd) + " is not a valid path");
     im.cwd = p.cwd;
 
-    bool have_path = false;
+    bool have_path = false, have_home = false;
     if (p.env) {
         for (size_t i = 0; i < p.env->size(); ++i) {
             const std::string& kv = (*p.env)[i];
@@ -56,6 +56,7 @@ oci::Result<void> plan_command(const oci::Process& p, ProcessPlan::Impl& im) {
             if (eq == std::string::npos || eq == 0 || kv.find('\0') != std::string::npos)
                 return Error::msg("process.env[" + std::to_string(i) + "]: " + quoted(kv) +
                                   " is not of the form KEY=VALUE");
+            if (eq == 4 && kv.compare(0, 4, "HOME") == 0) have_home = true;
             if (!have_path && kv.compare(0, eq, "PATH") == 0 && eq == 4) {
                 im.path = kv.substr(5);
                 have_path = true;
@@ -65,6 +66,7 @@ oci::Result<void> plan_command(const oci::Process& p, ProcessPlan::Impl& im) {
     }
     // Only the lookup uses the default; the environment is passed as given (runc).
     if (!have_path) im.path = kDefaultPath;
+    im.wants_home = !have_home;
     return oci::ok();
 }
 
@@ -138,12 +140,14 @@ oci::Result<ProcessPlan> plan_process(const oci::Config& c, const oci::Process& 
     TRY_ASSIGN(im.sysctls, plan_sysctl(c));
     TRY_ASSIGN(im.caps, plan_caps(p.capabilities, host.caps, im.warnings));
     TRY(plan_lsm(p, host, im));
-    for (const auto& w : im.warnings) skiff::log::warn(w);
+    // runc applies what it can of these without a word; say it at debug level.
+    for (const auto& w : im.warnings) skiff::log::debug(w);
 
     // Pointer arrays last: the strings they point into no longer move.
     for (const auto& a : im.args) im.argv.push_back(a.c_str());
     im.argv.push_back(nullptr);
     for (const auto& e : im.env) im.envp.push_back(e.c_str());
+    if (im.wants_home) im.envp.push_back(im.home_env);
     im.envp.push_back(nullptr);
     return plan;
 }

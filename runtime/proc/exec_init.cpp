@@ -56,15 +56,16 @@ Result<void> setup(ExecSpec& s, UniqueFd& slave) {
         TRY_ASSIGN(UniqueFd master, open_pty(s, slave));
         TRY(send_msg(s.sync_fd, Msg::ConsoleMaster, {}, master.get()));
     }
-    TRY(linux::resolve_executable(s.process));
-    TRY(linux::apply_identity(s.process));
-    UniqueFd listener;
-    if (s.seccomp && s.seccomp->needs_listener()) {
-        TRY_ASSIGN(listener, seccomp::load(*s.seccomp));
-        TRY(send_msg(s.sync_fd, Msg::SeccompListener, {}, listener.get()));
-    }
+    TRY(linux::resolve_home(s.process));
     if (chdir(linux::exec_cwd(s.process)) < 0)
         return Error::sys(std::string("chdir to process.cwd \"") + linux::exec_cwd(s.process) + "\"", errno);
+    TRY(linux::resolve_executable(s.process));
+    UniqueFd listener;
+    if (s.seccomp && s.seccomp_early) {  // see init.cpp
+        TRY_ASSIGN(listener, seccomp::load(*s.seccomp));
+        if (listener) TRY(send_msg(s.sync_fd, Msg::SeccompListener, {}, listener.get()));
+    }
+    TRY(linux::apply_identity(s.process));
     return {};
 }
 
@@ -81,7 +82,7 @@ Result<void> setup(ExecSpec& s, UniqueFd& slave) {
     UniqueFd slave;
     Result<void> r = setup(s, slave);
     Result<const char*> exe = r ? linux::resolve_executable(s.process) : Result<const char*>(r.error());
-    if (exe && s.seccomp && !s.seccomp->needs_listener()) {
+    if (exe && s.seccomp && !s.seccomp_early) {
         auto l = seccomp::load(*s.seccomp);
         if (!l) exe = l.error();
     }

@@ -15,6 +15,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 
@@ -81,8 +82,12 @@ Result<void> setup(InitSpec& s, UniqueFd& slave, UniqueFd& listener) {
     if (s.hook_sync) {
         TRY(send_msg(s.sync_fd, Msg::HookRequest));
         TRY_ASSIGN(Message done, expect_msg(s.sync_fd, Msg::HooksDone));
-        s.hook_state = std::move(done.payload);
-        if (c.hooks) TRY(core::run_hooks(c.hooks->createContainer, "createContainer", s.hook_state));
+        // Two documents: the state for createContainer ("creating") and the
+        // one for startContainer ("created"), NUL-separated.
+        const size_t sep = done.payload.find('\0');
+        s.hook_state = sep == std::string::npos ? done.payload : done.payload.substr(sep + 1);
+        done.payload.resize(std::min(sep, done.payload.size()));
+        if (c.hooks) TRY(core::run_hooks(c.hooks->createContainer, "createContainer", done.payload));
         timings::mark("child: createContainer hooks");
     }
     if (s.terminal) {
@@ -102,16 +107,22 @@ Result<void> setup(InitSpec& s, UniqueFd& slave, UniqueFd& listener) {
     TRY(linux::apply_sysctl(s.process));
     TRY(linux::finalize_rootfs(s.rootfs));
     timings::mark("child: masked/readonly paths");
+    TRY(linux::ensure_cwd(s.process));
+    TRY(linux::resolve_home(s.process));
+    if (chdir(linux::exec_cwd(s.process)) < 0)
+        return Error::sys(std::string("chdir to process.cwd \"") + linux::exec_cwd(s.process) + "\"", errno);
     TRY(linux::resolve_executable(s.process));
+    if (s.seccomp && s.seccomp_early) {
+        // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN, which
+        // the identity switch may drop: load it now (as runc).  A notify
+        // listener must also reach the agent while skiff still runs.
+        TRY_ASSIGN(listener, seccomp::load(*s.seccomp));
+        if (listener) TRY(send_msg(s.sync_fd, Msg::SeccompListener, {}, listener.get()));
+        timings::mark("child: seccomp");
+    }
     TRY(linux::apply_identity(s.process));
     timings::mark("child: identity and capabilities");
-    if (s.seccomp && s.seccomp->needs_listener()) {
-        // The listener must reach the agent while skiff is still running,
-        // so this filter is loaded before the exec fifo wait (as runc).
-        TRY_ASSIGN(listener, seccomp::load(*s.seccomp));
-        TRY(send_msg(s.sync_fd, Msg::SeccompListener, {}, listener.get()));
-        timings::mark("child: seccomp (notify)");
-    }
+    TRY(failpoint("before-exec-wait"));
     // From here on the parent may exit: no parent-death signal any more.
     prctl(PR_SET_PDEATHSIG, 0);
     TRY(send_msg(s.sync_fd, Msg::Ready, timings::g_enabled ? timings::serialize() : std::string()));
@@ -132,6 +143,9 @@ Result<void> setup(InitSpec& s, UniqueFd& slave, UniqueFd& listener) {
 
 [[noreturn]] void init_main(InitSpec& s) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
+    // The state dir lock is per open file description: holding the parent's
+    // locked fd here would keep `start` and `delete` waiting on us.
+    for (int fd : s.close_fds) close(fd);
     reset_signals();
     UniqueFd slave, listener;
     auto r = setup(s, slave, listener);
@@ -140,7 +154,6 @@ Result<void> setup(InitSpec& s, UniqueFd& slave, UniqueFd& listener) {
         _exit(1);
     }
     close(s.sync_fd);
-    if (failpoint_hit("before-exec-wait")) _exit(1);
 
     // Wait for `start`: opening the fifo for writing blocks until it is
     // opened for reading.  The state dir fd still reaches it after pivot_root.
@@ -163,7 +176,7 @@ Result<void> setup(InitSpec& s, UniqueFd& slave, UniqueFd& listener) {
     if (chdir(cwd) < 0) fail_after_ready("chdir to process.cwd", errno);
     auto exe = linux::resolve_executable(s.process);
     if (!exe) fail_after_ready(exe.error());
-    if (s.seccomp && !s.seccomp->needs_listener()) {
+    if (s.seccomp && !s.seccomp_early) {
         auto l = seccomp::load(*s.seccomp);
         if (!l) fail_after_ready(l.error());
     }
@@ -174,7 +187,7 @@ Result<void> setup(InitSpec& s, UniqueFd& slave, UniqueFd& listener) {
     syscall(SYS_close_range, 3 + s.preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
     execve(*exe, const_cast<char* const*>(linux::exec_argv(s.process)),
            const_cast<char* const*>(linux::exec_envp(s.process)));
-    fail_after_ready("exec", errno);
+    fail_after_ready(Error::sys(std::string("exec \"") + *exe + "\"", errno));
 }
 
 }  // namespace skiff::proc

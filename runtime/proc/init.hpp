@@ -25,8 +25,10 @@ struct InitSpec {
     linux::RootfsPlan rootfs;
     linux::ProcessPlan process;
     std::optional<seccomp::Program> seccomp;
+    bool seccomp_early = false;  // load before the identity switch (no noNewPrivileges, or notify)
     int sync_fd = -1;          // the child's end of the socketpair
-    int state_dir_fd = -1;     // holds exec.fifo
+    int state_dir_fd = -1;     // O_PATH fd of the state dir (exec.fifo); its own open file description
+    std::vector<int> close_fds;  // parent-only fds (the flock'ed state dir fd, the parent's socket end)
     bool terminal = false;
     bool hook_sync = false;    // ask the parent to run prestart/createRuntime hooks
     bool no_new_keyring = false;
@@ -58,6 +60,7 @@ struct ExecSpec {
     int join_flags = 0;        // namespaces the container has that skiff is not in
     linux::ProcessPlan process;
     std::optional<seccomp::Program> seccomp;
+    bool seccomp_early = false;
     int sync_fd = -1;
     bool terminal = false;
     int preserve_fds = 0;

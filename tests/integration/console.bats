@@ -27,7 +27,7 @@ start_recvtty() {
 	start_recvtty
 	rt_bg create --console-socket "$TEST_DIR/tty.sock" --bundle "$BUNDLE" "$ID"
 	[ "$status" -eq 0 ]
-	INIT_PIDS+=("$(container_pid "$ID")")
+	track_pid "$(container_pid "$ID")"
 	rt_bg start "$ID"
 	[ "$status" -eq 0 ]
 	local rc=0
@@ -48,7 +48,7 @@ start_recvtty() {
 	start_recvtty -i $'hello-pty\n'
 	rt_bg create --console-socket "$TEST_DIR/tty.sock" --bundle "$BUNDLE" "$ID"
 	[ "$status" -eq 0 ]
-	INIT_PIDS+=("$(container_pid "$ID")")
+	track_pid "$(container_pid "$ID")"
 	rt_bg start "$ID"
 	[ "$status" -eq 0 ]
 	wait "$RECVTTY_PID"

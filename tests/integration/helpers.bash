@@ -7,6 +7,9 @@
 # suite can be validated against runc: RUNTIME=runc bats tests/integration
 
 REPO_ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+# a test that hangs (a runtime blocked on a lock, a container that never
+# starts) fails after this many seconds instead of stalling the run
+: "${BATS_TEST_TIMEOUT:=120}"
 : "${RUNTIME:=$REPO_ROOT/build/runtime/skiff}"
 # Debian's python3: a pyenv shim earlier in PATH may be absent under sudo/CI.
 PYTHON=/usr/bin/python3
@@ -126,7 +129,7 @@ start_container() {
 	[ "$id" = "$ID" ] || IDS+=("$id")
 	rt_bg create --bundle "$BUNDLE" "$id"
 	[ "$status" -eq 0 ] || { echo "create $id failed: $output"; return 1; }
-	INIT_PIDS+=("$(container_pid "$id")")
+	track_pid "$(container_pid "$id")"
 	rt_bg start "$id"
 	[ "$status" -eq 0 ] || { echo "start $id failed: $output"; return 1; }
 }
@@ -188,8 +191,29 @@ mounts_under() {
 	awk -v d="$1" '$5 == d || index($5, d "/") == 1 { print $5 }' /proc/self/mountinfo
 }
 
+# Start time of a process (field 22 of /proc/PID/stat), empty if gone.
+proc_start_time() {
+	local stat
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+	# fields after "(comm) " start at 3; comm may hold spaces
+	stat=${stat##*) }
+	echo "$stat" | cut -d' ' -f20
+}
+
+# Remember a container's init as PID:STARTTIME, so that teardown can check it
+# is gone without mistaking a recycled pid (pid_max is 32768 here) for it.
+track_pid() {
+	[ -n "$1" ] && INIT_PIDS+=("$1:$(proc_start_time "$1")")
+}
+
+# pid_alive PID[:STARTTIME]: running (not a zombie) and, with STARTTIME, the
+# same process
 pid_alive() {
-	[ -n "$1" ] && [ -d "/proc/$1" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
+	local pid=${1%%:*} start=
+	[[ "$1" == *:* ]] && start=${1#*:}
+	[ -n "$pid" ] && [ -d "/proc/$pid" ] || return 1
+	grep -q '^State:[[:space:]]*Z' "/proc/$pid/status" 2>/dev/null && return 1
+	[ -z "$start" ] || [ "$(proc_start_time "$pid")" = "$start" ]
 }
 
 teardown_bundle() {
@@ -197,8 +221,9 @@ teardown_bundle() {
 	[ -n "${TEST_DIR:-}" ] || return 0
 	# our own children must not carry the test dir in $PWD
 	cd "$BATS_RUN_TMPDIR" || cd /
+	# timeout: a hung runtime must fail the test, not hang the suite
 	for id in "${IDS[@]}"; do
-		"$RUNTIME" --root "$ROOT" delete --force "$id" >/dev/null 2>&1 3>&- || true
+		timeout 30 "$RUNTIME" --root "$ROOT" delete --force "$id" >/dev/null 2>&1 3>&- || true
 	done
 	for p in "${BG_PIDS[@]}"; do
 		kill -KILL "$p" 2>/dev/null || true
@@ -208,8 +233,8 @@ teardown_bundle() {
 	for p in "${INIT_PIDS[@]}"; do
 		for ((i = 0; i < 20; i++)); do pid_alive "$p" || break; sleep 0.1; done
 		if pid_alive "$p"; then
-			leaks+=("process $p still alive")
-			kill -KILL "$p" 2>/dev/null || true
+			leaks+=("process ${p%%:*} still alive")
+			kill -KILL "${p%%:*}" 2>/dev/null || true
 		fi
 	done
 	for ((i = 0; i < 20; i++)); do
@@ -225,7 +250,7 @@ teardown_bundle() {
 		leaks+=("state left in $ROOT: $(ls -A "$ROOT" | tr '\n' ' ')")
 		# let the runtime undo what it can (cgroups) before the dir goes
 		for id in $(ls -A "$ROOT"); do
-			"$RUNTIME" --root "$ROOT" delete --force "$id" >/dev/null 2>&1 3>&- || true
+			timeout 30 "$RUNTIME" --root "$ROOT" delete --force "$id" >/dev/null 2>&1 3>&- || true
 		done
 	fi
 	m=$(mounts_under "$TEST_DIR")

@@ -38,7 +38,7 @@ c['mounts'].append({'destination': '/hooklog', 'type': 'bind', 'source': '$TEST_
 	set_args sleep 100
 	rt_bg create --bundle "$BUNDLE" "$ID"
 	[ "$status" -eq 0 ]
-	INIT_PIDS+=("$(container_pid "$ID")")
+	track_pid "$(container_pid "$ID")"
 	rt_bg start "$ID"
 	[ "$status" -eq 0 ]
 	run rt kill "$ID" KILL

@@ -11,7 +11,7 @@ load helpers
 	[ "$status" -eq 0 ]
 	local pid
 	pid=$(echo "$output" | json_get pid)
-	INIT_PIDS+=("$pid")
+	track_pid "$pid"
 	[ "$(echo "$output" | json_get status)" = "created" ]
 	[ "$(echo "$output" | json_get id)" = "$ID" ]
 	[ "$(echo "$output" | json_get bundle)" = "$BUNDLE" ]
@@ -31,7 +31,7 @@ load helpers
 	run rt kill "$ID" KILL
 	[ "$status" -eq 0 ]
 	wait_status "$ID" stopped
-	! pid_alive "$pid"
+	! pid_alive "${INIT_PIDS[0]}"
 
 	run rt delete "$ID"
 	[ "$status" -eq 0 ]
@@ -81,7 +81,7 @@ load helpers
 	set_args sleep 100
 	rt_bg create --bundle "$BUNDLE" "$ID"
 	[ "$status" -eq 0 ]
-	INIT_PIDS+=("$(container_pid "$ID")")
+	track_pid "$(container_pid "$ID")"
 	run rt delete --force "$ID"
 	[ "$status" -eq 0 ]
 	[ ! -e "$ROOT/$ID" ]
@@ -165,15 +165,15 @@ load helpers
 	[ "$status" -eq 0 ]
 	local pid
 	pid=$(container_pid "$ID")
-	INIT_PIDS+=("$pid")
+	track_pid "$pid"
 	[ "$(cat "$TEST_DIR/init.pid")" = "$pid" ]
 	# relative to the caller's cwd
+	cd "$TEST_DIR"
 	rt_bg create --pid-file rel.pid --bundle "$BUNDLE" "$ID-rel"
 	IDS+=("$ID-rel")
 	[ "$status" -eq 0 ]
-	INIT_PIDS+=("$(container_pid "$ID-rel")")
-	[ "$(cat rel.pid)" = "$(container_pid "$ID-rel")" ]
-	rm -f rel.pid
+	track_pid "$(container_pid "$ID-rel")"
+	[ "$(cat "$TEST_DIR/rel.pid")" = "$(container_pid "$ID-rel")" ]
 }
 
 @test "create: --bundle defaults to the current directory" {
@@ -181,7 +181,7 @@ load helpers
 	cd "$BUNDLE"
 	rt_bg create "$ID"
 	[ "$status" -eq 0 ]
-	INIT_PIDS+=("$(container_pid "$ID")")
+	track_pid "$(container_pid "$ID")"
 	[ "$(rt state "$ID" | json_get bundle)" = "$BUNDLE" ]
 }
 

@@ -21,7 +21,7 @@ load helpers
 	local runner=$!
 	BG_PIDS+=("$runner")
 	wait_status "$ID" running || { cat "$TEST_DIR/out"; false; }
-	INIT_PIDS+=("$(container_pid "$ID")")
+	track_pid "$(container_pid "$ID")"
 	rt kill "$ID" KILL
 	local rc=0
 	wait "$runner" || rc=$?

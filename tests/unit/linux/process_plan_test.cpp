@@ -90,17 +90,19 @@ TEST_CASE("process plan: argv and envp are NULL-terminated copies", "[process]")
     auto envp = exec_envp(p);
     CHECK(std::string(envp[0]) == "PATH=/bin:/usr/bin");
     CHECK(std::string(envp[1]) == "TERM=xterm");
-    CHECK(envp[2] == nullptr);
+    CHECK(std::string(envp[2]) == "HOME=/");  // until resolve_home finds the user's
+    CHECK(envp[3] == nullptr);
     CHECK(std::string(exec_cwd(p)) == "/");
     CHECK(p.impl->path == "/bin:/usr/bin");
     CHECK(p.impl->umask == 022);  // runc's default
 
     // Without PATH the lookup uses runc's default, but envp is not changed.
-    c.process->env = oci::Strings{"A=1"};
+    c.process->env = oci::Strings{"A=1", "HOME=/home/x"};
     auto q = plan_ok(c);
     CHECK(q.impl->path == "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
     CHECK(std::string(exec_envp(q)[0]) == "A=1");
-    CHECK(exec_envp(q)[1] == nullptr);
+    CHECK(std::string(exec_envp(q)[1]) == "HOME=/home/x");
+    CHECK(exec_envp(q)[2] == nullptr);
 }
 
 TEST_CASE("process plan: user", "[process]") {
@@ -409,7 +411,8 @@ TEST_CASE("resolve_executable searches PATH for a regular executable file", "[pr
     CHECK(std::string(*r) == b + "/tool");
 
     c.process->args = oci::Strings{"dir"};
-    auto r2 = resolve_executable(plan_ok(c));
+    auto p2 = plan_ok(c);
+    auto r2 = resolve_executable(p2);
     REQUIRE(r2.ok());
     CHECK(std::string(*r2) == b + "/dir");
 
@@ -418,14 +421,19 @@ TEST_CASE("resolve_executable searches PATH for a regular executable file", "[pr
     REQUIRE_FALSE(r3.ok());
     CHECK_THAT(r3.error().message, Equals("exec: \"nonexistent-tool\": executable file not found in $PATH"));
 
-    c.process->args = oci::Strings{"./relative/tool"};
-    auto r4 = resolve_executable(plan_ok(c));
+    // With a slash, args[0] is used as given (not searched), but must be executable.
+    c.process->args = oci::Strings{b + "/tool"};
+    auto p4 = plan_ok(c);
+    auto r4 = resolve_executable(p4);
     REQUIRE(r4.ok());
-    CHECK(std::string(*r4) == "./relative/tool");
+    CHECK(std::string(*r4) == b + "/tool");
+    c.process->args = oci::Strings{a + "/tool"};
+    CHECK_FALSE(resolve_executable(plan_ok(c)).ok());
 
     c.process->env = oci::Strings{"HOME=/"};  // default PATH
     c.process->args = oci::Strings{"sh"};
-    auto r5 = resolve_executable(plan_ok(c));
+    auto p5 = plan_ok(c);
+    auto r5 = resolve_executable(p5);
     REQUIRE(r5.ok());
     CHECK(access(*r5, X_OK) == 0);
 }
@@ -447,4 +455,27 @@ TEST_CASE("ensure_cwd creates a missing working directory", "[process]") {
     REQUIRE_FALSE(r.ok());
     CHECK_THAT(r.error().message, Contains("process.cwd"));
     CHECK_THAT(r.error().message, Contains("Not a directory"));
+}
+
+TEST_CASE("resolve_home takes HOME from /etc/passwd unless the config sets it", "[process]") {
+    // Reads this machine's /etc/passwd, where root's home is /root.
+    auto c = base_config();
+    c.process->env = oci::Strings{"A=1"};
+    auto p = plan_ok(c);
+    REQUIRE(resolve_home(p).ok());
+    CHECK(std::string(exec_envp(p)[1]) == "HOME=/root");
+    CHECK(exec_envp(p)[2] == nullptr);
+
+    c.process->user = oci::User{};
+    c.process->user->uid = 4000123;  // no such user: runc's default
+    auto q = plan_ok(c);
+    REQUIRE(resolve_home(q).ok());
+    CHECK(std::string(exec_envp(q)[1]) == "HOME=/");
+
+    c.process->env = oci::Strings{"HOME=/mine"};
+    c.process->user->uid = 0;
+    auto r = plan_ok(c);
+    REQUIRE(resolve_home(r).ok());
+    CHECK(std::string(exec_envp(r)[0]) == "HOME=/mine");
+    CHECK(exec_envp(r)[1] == nullptr);
 }
