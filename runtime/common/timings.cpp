@@ -12,6 +12,7 @@ bool g_enabled = false;
 namespace {
 Mark g_marks[kMaxMarks];
 size_t g_count = 0;
+size_t g_child_base = 0;
 
 uint64_t now_ns() {
     timespec ts;
@@ -32,8 +33,10 @@ void mark_slow(const char* step) {
     m.ns = now_ns();
 }
 
+void begin_child() { g_child_base = g_count; }
+
 std::string serialize() {
-    return std::string(reinterpret_cast<const char*>(g_marks), g_count * sizeof(Mark));
+    return std::string(reinterpret_cast<const char*>(g_marks + g_child_base), (g_count - g_child_base) * sizeof(Mark));
 }
 
 void merge(const std::string& bytes) {

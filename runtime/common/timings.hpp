@@ -24,6 +24,8 @@ inline void mark(const char* step) {
     if (g_enabled) [[unlikely]] mark_slow(step);
 }
 
+// In the child right after clone: only marks made from here on are shipped.
+void begin_child();
 // The child's marks travel as raw bytes.
 std::string serialize();
 void merge(const std::string& bytes);

@@ -61,6 +61,7 @@ Result<void> join_keyring(const InitSpec& s) {
 // Everything up to Ready.  Returns the console slave (or -1) through `slave`.
 Result<void> setup(InitSpec& s, UniqueFd& slave, UniqueFd& listener) {
     const oci::Config& c = *s.config;
+    timings::begin_child();
     timings::mark("child: cloned");
     TRY(linux::join_namespaces(s.ns));
     TRY(linux::unshare_namespaces(s.ns));
@@ -74,6 +75,7 @@ Result<void> setup(InitSpec& s, UniqueFd& slave, UniqueFd& listener) {
     if (setsid() < 0) return Error::sys("setsid", errno);
     TRY(set_names(c));
     TRY(join_keyring(s));
+    timings::mark("child: session, names, keyring");
     TRY(linux::apply_early(s.process));
     timings::mark("child: process attributes");
 

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -94,7 +95,9 @@ int run_filtered(const Program& p, Probe probe) {
         ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
         auto fd = load(p);
         if (!fd) ::_exit(kLoadFailed);
-        ::_exit(probe());
+        // exit_group directly: sanitizers hook _exit with syscalls a strict
+        // allow-list denies.
+        ::syscall(SYS_exit_group, probe());
     }
     Child c(pid);
     return c.wait();
