@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -13,6 +14,7 @@
 #include "cgroups/cgroup.hpp"
 #include "common/log.hpp"
 #include "core/hooks.hpp"
+#include "core/notify.hpp"
 #include "ocispec/json.hpp"
 
 namespace skiff::core {
@@ -85,10 +87,23 @@ Result<void> write_pid_file(const std::string& path, pid_t pid) {
     return {};
 }
 
+namespace {
+// The stored config, parsed only when it has hooks: start and delete are on
+// the hot path and most containers have none.
+oci::Config stored_config_if_hooks(const ContainerRecord& r) {
+    oci::Config cfg;
+    if (r.config_json.find("\"hooks\"") == std::string::npos) return cfg;
+    if (auto c = oci::parse_config(r.config_json, "state.json config"); c) cfg = std::move(*c);
+    return cfg;
+}
+}  // namespace
+
 std::string state_json(const ContainerRecord& r, oci::Status s) { return oci::write_state(to_oci_state(r, s)); }
 
-Result<void> start_locked(StateDir& dir, const ContainerRecord& r) {
+Result<void> start_locked(StateDir& dir, const ContainerRecord& r, pid_t notify_mainpid) {
     TRY_ASSIGN(UniqueFd pidfd, open_init_pidfd(r));
+    // bound before the release, so an early READY=1 is not lost
+    TRY_ASSIGN(NotifyRelay relay, NotifyRelay::open(dir.path()));
     int fifo = openat(dir.fd(), "exec.fifo", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (fifo < 0) return Error::sys("open " + dir.path() + "/exec.fifo", errno);
     UniqueFd fifo_fd(fifo);
@@ -107,11 +122,25 @@ Result<void> start_locked(StateDir& dir, const ContainerRecord& r) {
         if (p[0].revents & POLLHUP) return Error::msg("container init closed the exec fifo");
     }
     unlinkat(dir.fd(), "exec.fifo", 0);
-    oci::Config cfg;
-    if (auto c = oci::parse_config(r.config_json, "state.json config"); c) cfg = std::move(*c);
+    // The init holds the write end until execve (or death): its hangup means
+    // the program is running (runtime.md lifecycle step 8 before 9).
+    for (;;) {
+        pollfd p{fifo, POLLIN, 0};
+        int n = poll(&p, 1, -1);
+        if (n < 0 && errno == EINTR) continue;
+        char b;
+        if (n < 0 || (p.revents & POLLHUP) || read(fifo, &b, 1) <= 0) break;
+    }
+    oci::Config cfg = stored_config_if_hooks(r);
     if (cfg.hooks) {
         auto h = run_hooks(cfg.hooks->poststart, "poststart", state_json(r, oci::Status::Running));
         if (!h) log::warn(h.error().message);  // runtime.md: poststart failures are logged
+    }
+    if (relay.active()) {
+        // waiting for READY may take long: state/kill/exec must not block on us
+        flock(dir.fd(), LOCK_UN);
+        auto relayed = relay.relay_ready(pidfd.get(), notify_mainpid > 0 ? notify_mainpid : pid_t(r.pid), -1);
+        if (!relayed) log::warn(relayed.error().message);  // the container runs regardless
     }
     return {};
 }
@@ -123,8 +152,7 @@ Result<void> destroy(StateDir& dir, const ContainerRecord& r) {
         wait_pidfd(pidfd->get(), 10000);
     }
     TRY(cgroups::destroy(r.cgroup_path, r.cgroup_created));
-    oci::Config cfg;
-    if (auto c = oci::parse_config(r.config_json, "state.json config"); c) cfg = std::move(*c);
+    oci::Config cfg = stored_config_if_hooks(r);
     if (cfg.hooks) {
         auto h = run_hooks(cfg.hooks->poststop, "poststop", state_json(r, oci::Status::Stopped));
         if (!h) log::warn(h.error().message);  // runtime.md: poststop failures are logged

@@ -17,6 +17,8 @@
 #include "core/container.hpp"
 #include "core/hooks.hpp"
 #include "core/lifecycle.hpp"
+#include "core/rootless.hpp"
+#include "core/notify.hpp"
 #include "ocispec/json.hpp"
 #include "proc/init.hpp"
 #include "proc/protocol.hpp"
@@ -52,8 +54,7 @@ int listen_fds() {
 }
 
 Result<void> serve_init(proc::InitSpec& spec, int sock, const ChildGuard& child, const oci::Config& cfg,
-                        const ContainerRecord& rec, int console_sock, UniqueFd& master_out,
-                        const std::string& root) {
+                        const ContainerRecord& rec, int console_sock, UniqueFd& master_out) {
     for (;;) {
         auto m = proc::recv_msg(sock);
         if (!m) {
@@ -101,7 +102,6 @@ Result<void> serve_init(proc::InitSpec& spec, int sock, const ChildGuard& child,
                 return Error::msg(std::string("protocol: unexpected ") + proc::msg_name(m->type));
         }
     }
-    (void)root;
 }
 
 }  // namespace
@@ -119,6 +119,15 @@ Result<Created> create_container(const GlobalOptions& g, const CreateOptions& o,
     if (!terminal && !o.console_socket.empty())
         return Error::msg("--console-socket given but process.terminal is false");
 
+    // --- state dir (first: the notify proxy's mount source lives in it),
+    // cgroup, init: unwound in reverse on failure ---
+    TRY_ASSIGN(StateDir dir, StateDir::create(g.root, o.id));
+    if (mkfifoat(dir.fd(), "exec.fifo", 0622) < 0) return Error::sys("mkfifo " + dir.path() + "/exec.fifo", errno);
+    fchmodat(dir.fd(), "exec.fifo", 0622, 0);  // umask-proof: the init may be any uid
+    timings::mark("state dir");
+    TRY(failpoint("after-state-dir"));
+    TRY(prepare_notify(cfg, dir.path()));
+
     // Socket activation fds join the preserved ones, and the process learns
     // about them through its environment.
     oci::Process process = *cfg.process;
@@ -134,6 +143,7 @@ Result<Created> create_container(const GlobalOptions& g, const CreateOptions& o,
     proc::InitSpec spec;
     spec.config = &cfg;
     TRY_ASSIGN(spec.ns, linux::plan_namespaces(cfg));
+    TRY(check_rootless_config(detect_rootless(g.rootless), cfg));  // rootless (issue 9)
     linux::RootfsOptions ro;
     ro.no_pivot = o.no_pivot;
     ro.in_user_namespace = spec.ns.new_user || oci::find_namespace(cfg, oci::NamespaceType::User);
@@ -152,14 +162,11 @@ Result<Created> create_container(const GlobalOptions& g, const CreateOptions& o,
         TRY_ASSIGN(console_sock, connect_console_socket(o.console_socket));
     }
 
-    // --- state dir, cgroup, init: unwound in reverse on failure ---
-    TRY_ASSIGN(StateDir dir, StateDir::create(g.root, o.id));
-    if (mkfifoat(dir.fd(), "exec.fifo", 0622) < 0) return Error::sys("mkfifo " + dir.path() + "/exec.fifo", errno);
-    fchmodat(dir.fd(), "exec.fifo", 0622, 0);  // umask-proof: the init may be any uid
-    timings::mark("state dir");
-    TRY(failpoint("after-state-dir"));
-
+    // --- cgroup, init: unwound in reverse on failure ---
     TRY_ASSIGN(cgroups::Cgroup cg, cgroups::Cgroup::create(cg_plan));
+    // Limits and the device filter go on before clone3 puts the init in.
+    TRY(cgroups::apply_resources(cg, cfg.linux && cfg.linux->resources ? *cfg.linux->resources : oci::Resources{},
+                                 cfg.linux && cfg.linux->devices ? &*cfg.linux->devices : nullptr));
     timings::mark("cgroup");
     TRY(failpoint("after-cgroup"));
 
@@ -210,7 +217,7 @@ Result<Created> create_container(const GlobalOptions& g, const CreateOptions& o,
 
     rec.pid = child.pid();
     UniqueFd master;
-    if (auto served = serve_init(spec, parent_sock.get(), child, cfg, rec, console_sock.get(), master, g.root);
+    if (auto served = serve_init(spec, parent_sock.get(), child, cfg, rec, console_sock.get(), master);
         !served) {
         // runtime.md: a failed create continues the lifecycle at delete,
         // whose poststop hooks still run (after the init is gone).

@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "cgroups/cgroup.hpp"
+#include "common/log.hpp"
 #include "common/timings.hpp"
 #include "core/container.hpp"
 #include "core/lifecycle.hpp"
@@ -102,8 +103,10 @@ Result<void> remove(const GlobalOptions& g, const DeleteOptions& o) {
     }
     switch (c->status) {
         case Status::Stopped:
-        case Status::Created:  // runc deletes a created container: its init is killed
             break;
+        // runtime.md: deleting a container that is not stopped MUST fail
+        // and leave it alone (runc deletes a created one; engines always
+        // add --force, so following the spec costs them nothing).
         default:
             if (!o.force)
                 return Error::msg("cannot delete container " + o.id + " that is not stopped: " +
@@ -113,7 +116,9 @@ Result<void> remove(const GlobalOptions& g, const DeleteOptions& o) {
                 (void)signal_all(c->rec, SIGKILL);
                 std::ofstream(c->rec.cgroup_path + "/cgroup.freeze") << "0";
             }
-            TRY(signal_all(c->rec, SIGKILL));
+            // Without a cgroup or pid namespace only the init can be
+            // reached; destroy() kills it in any case.
+            if (auto k = signal_all(c->rec, SIGKILL); !k) log::debug(k.error().message);
     }
     return destroy(c->dir, c->rec);
 }

@@ -162,7 +162,8 @@ Result<void> setup(InitSpec& s, UniqueFd& slave, UniqueFd& listener) {
     int fifo = openat(s.state_dir_fd, "exec.fifo", O_WRONLY | O_CLOEXEC);
     if (fifo < 0) fail_after_ready("open exec fifo", errno);
     if (write(fifo, "0", 1) != 1) fail_after_ready("write exec fifo", errno);
-    close(fifo);
+    // The write end stays open (CLOEXEC) until execve: `start` waits for that
+    // hangup so poststart hooks run only once the program is running.
     close(s.state_dir_fd);
 
     if (s.config->hooks) {
