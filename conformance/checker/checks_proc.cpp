@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <dirent.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <sched.h>
 #include <sys/personality.h>
@@ -131,10 +132,6 @@ void check_security(const Json& cfg) {
     // set of the runtime (this host lacks CAP_SYS_RESOURCE).
     unsigned long long host_bnd = ~0ull;
     if (const char* h = std::getenv("CONF_HOST_CAPBND")) host_bnd = std::strtoull(h, nullptr, 16);
-    unsigned long long last = 0;
-    for (unsigned i = 0; i < 64; ++i)
-        if (host_bnd & (1ull << i)) last = i;
-    (void)last;
     bool nnp = p["noNewPrivileges"].bool_or(false);
     unsigned long long bnd = cap_mask(caps["bounding"]) & host_bnd, inh = cap_mask(caps["inheritable"]) & host_bnd,
                        prm = cap_mask(caps["permitted"]) & host_bnd, amb = cap_mask(caps["ambient"]) & prm & inh;

@@ -170,7 +170,7 @@ unsigned long long Json::uint_or(unsigned long long fallback) const {
 bool Json::bool_or(bool fallback) const { return kind == Kind::Bool ? boolean : fallback; }
 
 bool parse_json(const std::string& input, Json& out, std::string& error) {
-    Parser p{input};
+    Parser p{input, 0, {}};
     bool ok = p.value(out, 0);
     if (ok) {
         p.ws();

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "common/log.hpp"
+#include "linux/userns_map.hpp"  // rootless (issue 9)
 
 #ifndef CGROUP2_SUPER_MAGIC
 #define CGROUP2_SUPER_MAGIC 0x63677270
@@ -78,6 +79,43 @@ std::string clean_join(const std::string& a, const std::string& b) {
 
 }  // namespace
 
+// ---- rootless (issue 9) ----------------------------------------------------
+// A caller that is not root of the initial user namespace cannot make
+// cgroups where none was given to it: it gets one only inside a subtree
+// delegated to it (writable, e.g. a systemd user session's with
+// Delegate=yes), else none.  Limits it asks for without a cgroup are
+// refused with the field, as runc and crun do, rather than dropped.
+namespace {
+
+bool rootless_caller() { return geteuid() != 0 || !linux::in_initial_user_namespace(); }
+
+// The deepest existing directory on the way to `path`: where mkdir happens.
+std::string existing_ancestor(std::string path) {
+    struct stat st;
+    while (path.size() > 1 && stat(path.c_str(), &st) != 0) path.erase(path.rfind('/') == 0 ? 1 : path.rfind('/'));
+    return path;
+}
+
+Result<void> plan_rootless_cgroup(CgroupPlan& p, const oci::Resources* res) {
+    const std::string at = existing_ancestor(p.path);
+    const std::string probe = at == p.path ? p.path + "/cgroup.procs" : at;
+    if (faccessat(AT_FDCWD, probe.c_str(), W_OK, AT_EACCESS) == 0) {
+        log::debug("cgroups: rootless: using the delegated cgroup subtree at " + at);
+        return {};
+    }
+    if (res)
+        if (const char* field = first_limit_field(*res))
+            return Error::msg(std::string(field) + ": a rootless container gets a cgroup only inside a subtree delegated to its user, and \"" +
+                              at + "\" is not writable by uid " + std::to_string(geteuid()) +
+                              " (drop the limits, or run skiff in a delegated cgroup, e.g. `systemd-run --user --scope -p Delegate=yes`)");
+    log::debug("cgroups: rootless: \"" + at + "\" is not writable (no delegated cgroup): running without a container cgroup");
+    p = CgroupPlan{};
+    return {};
+}
+
+}  // namespace
+// ---- end rootless -----------------------------------------------------------
+
 Result<CgroupPlan> plan_cgroup(const oci::Config& c, const std::string& id) {
     CgroupPlan p;
     const Layout layout = detect_layout();
@@ -107,6 +145,7 @@ Result<CgroupPlan> plan_cgroup(const oci::Config& c, const std::string& id) {
     }
     p.enabled = true;
     p.path = clean_join(kRoot, rel);
+    if (rootless_caller()) TRY(plan_rootless_cgroup(p, res));  // rootless (issue 9)
     return p;
 }
 

@@ -59,4 +59,25 @@ oci::Result<void> destroy(const std::string& path, const std::vector<std::string
 // Pids in cgroup.procs.
 oci::Result<std::vector<pid_t>> pids(const std::string& path);
 
+// create: linux.resources into the new cgroup before the init is cloned
+// into it (controllers enabled up the tree, files written, the device BPF
+// filter attached).  `devices` are the config's linux.devices, allowed in
+// the filter as runc does.  A disabled (empty) Cgroup: nothing to do.
+oci::Result<void> apply_resources(const Cgroup& cg, const oci::Resources& r,
+                                  const std::vector<oci::Device>* devices = nullptr);
+// update: the same on a live cgroup; every value is validated before the
+// first write, and a failed write puts back the files already written.
+oci::Result<void> update_resources(const std::string& path, const oci::Resources& r,
+                                   const std::vector<oci::Device>* devices = nullptr);
+
+// pause/resume: cgroup.freeze, then wait (poll on cgroup.events) until the
+// kernel reports "frozen 1" (or 0), at most timeout_ms.
+oci::Result<void> freeze(const std::string& path, bool frozen, int timeout_ms = 10000);
+
+// runc's `events --stats` data object: {"cpu":..,"memory":..,"pids":..,
+// "blkio":..,"hugetlb":..}.
+std::string stats_json(const std::string& path);
+// memory.events "oom" + "oom_kill" (0 when absent), for OOM events.
+uint64_t oom_count(const std::string& path);
+
 }  // namespace skiff::cgroups

@@ -1,12 +1,17 @@
-// `skiff pause ID`: parsed now, implemented later (cgroup.freeze).
+// `skiff pause ID`: freeze every process of the container (cgroup.freeze).
 #include "cli/commands.hpp"
+#include "core/lifecycle.hpp"
 
 namespace skiff::cli {
 namespace {
 
 int run_pause(Context& ctx, const Parsed& p) {
     if (!check_arg_count(ctx, p, 1, 1)) return 1;
-    return not_implemented(ctx, p);
+    auto id = container_id(p);
+    if (!id.ok()) return fail(ctx, p.positional[0], id.error());
+    auto r = core::pause(ctx.global, *id);
+    if (!r.ok()) return fail(ctx, *id, r.error());
+    return 0;
 }
 
 }  // namespace

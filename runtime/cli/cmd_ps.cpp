@@ -1,7 +1,17 @@
-// `skiff ps [--format table|json] ID [ps options]`: parsed now, implemented later.
+// `skiff ps [--format table|json] ID [ps options]`: as runc, json prints the
+// pids in the container's cgroup; table runs ps(1) with the given options
+// (default -ef) and keeps the header and the lines of those pids.
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <cstdint>
+#include <sstream>
 
 #include "cli/commands.hpp"
+#include "common/fd.hpp"
+#include "core/lifecycle.hpp"
 
 namespace skiff::cli {
 namespace {
@@ -10,11 +20,74 @@ constexpr FlagSpec flags[] = {
     {"format", 'f', true, "table|json", "output format (default: table)"},
 };
 
+oci::Result<std::string> run_ps_command(const std::vector<std::string>& args) {
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) < 0) return oci::Error::sys("pipe", errno);
+    UniqueFd rd(fds[0]), wr(fds[1]);
+    std::vector<char*> argv;
+    std::string ps = "ps";
+    argv.push_back(ps.data());
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    pid_t pid = fork();
+    if (pid < 0) return oci::Error::sys("fork", errno);
+    if (pid == 0) {
+        dup2(wr.get(), 1);
+        execvp("ps", argv.data());
+        _exit(127);
+    }
+    wr.reset();
+    std::string out;
+    char buf[4096];
+    ssize_t n;
+    while ((n = read(rd.get(), buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
+        if (n > 0) out.append(buf, size_t(n));
+    int st = 0;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {}
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+        return oci::Error::msg("ps " + (args.empty() ? std::string() : args[0]) + ": exited with status " +
+                               std::to_string(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st)));
+    return out;
+}
+
 int run_ps(Context& ctx, const Parsed& p) {
     if (!check_arg_count(ctx, p, 1, SIZE_MAX)) return 1;
     std::string f = p.get("format", "table");
     if (f != "table" && f != "json") return usage_error(ctx, "invalid format \"" + f + "\"");
-    return not_implemented(ctx, p);
+    auto id = container_id(p);
+    if (!id.ok()) return fail(ctx, p.positional[0], id.error());
+    auto pids = core::container_pids(ctx.global, *id);
+    if (!pids.ok()) return fail(ctx, *id, pids.error());
+    if (f == "json") {
+        std::string out = "[";
+        for (size_t i = 0; i < pids->size(); ++i) out += (i ? "," : "") + std::to_string((*pids)[i]);
+        printf("%s]\n", out.c_str());
+        return 0;
+    }
+    std::vector<std::string> args(p.positional.begin() + 1, p.positional.end());
+    if (args.empty()) args = {"-ef"};
+    auto text = run_ps_command(args);
+    if (!text.ok()) return fail(ctx, *id, text.error());
+    std::istringstream in(*text);
+    std::string header;
+    std::getline(in, header);
+    // The PID column's index in the header.
+    std::istringstream hs(header);
+    std::string col;
+    int pid_col = -1;
+    for (int i = 0; hs >> col; ++i)
+        if (col == "PID") { pid_col = i; break; }
+    if (pid_col < 0) return fail(ctx, *id, oci::Error::msg("ps: no PID column in the output of ps"));
+    printf("%s\n", header.c_str());
+    std::string line;
+    while (std::getline(in, line)) {
+        std::istringstream ls(line);
+        std::string field;
+        for (int i = 0; i <= pid_col && ls >> field; ++i) {}
+        pid_t pid = pid_t(std::atoi(field.c_str()));
+        if (std::find(pids->begin(), pids->end(), pid) != pids->end()) printf("%s\n", line.c_str());
+    }
+    return 0;
 }
 
 }  // namespace

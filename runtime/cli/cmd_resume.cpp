@@ -1,12 +1,17 @@
-// `skiff resume ID`: parsed now, implemented later (cgroup.freeze).
+// `skiff resume ID`: thaw a paused container (cgroup.freeze 0).
 #include "cli/commands.hpp"
+#include "core/lifecycle.hpp"
 
 namespace skiff::cli {
 namespace {
 
 int run_resume(Context& ctx, const Parsed& p) {
     if (!check_arg_count(ctx, p, 1, 1)) return 1;
-    return not_implemented(ctx, p);
+    auto id = container_id(p);
+    if (!id.ok()) return fail(ctx, p.positional[0], id.error());
+    auto r = core::resume(ctx.global, *id);
+    if (!r.ok()) return fail(ctx, *id, r.error());
+    return 0;
 }
 
 }  // namespace

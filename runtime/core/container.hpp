@@ -40,8 +40,10 @@ class ChildGuard {
 // was reused (start time differs).
 oci::Result<UniqueFd> open_init_pidfd(const ContainerRecord& r);
 
-// The fifo handshake that releases the init; then poststart hooks.
-oci::Result<void> start_locked(StateDir& dir, const ContainerRecord& r);
+// The fifo handshake that releases the init; then poststart hooks; then,
+// for a container created with NOTIFY_SOCKET, the wait for its READY=1,
+// passed on with MAINPID=notify_mainpid (0: the init) after unlocking dir.
+oci::Result<void> start_locked(StateDir& dir, const ContainerRecord& r, pid_t notify_mainpid = 0);
 
 // Kill what is left, remove the cgroup, run poststop hooks, remove the state dir.
 oci::Result<void> destroy(StateDir& dir, const ContainerRecord& r);

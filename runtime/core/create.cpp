@@ -121,6 +121,8 @@ Result<Created> create_container(const GlobalOptions& g, const CreateOptions& o,
 
     // --- state dir (first: the notify proxy's mount source lives in it),
     // cgroup, init: unwound in reverse on failure ---
+    const RootlessInfo rootless = detect_rootless(g.rootless);  // rootless (issue 9)
+    TRY(check_state_root(rootless, g.root));
     TRY_ASSIGN(StateDir dir, StateDir::create(g.root, o.id));
     if (mkfifoat(dir.fd(), "exec.fifo", 0622) < 0) return Error::sys("mkfifo " + dir.path() + "/exec.fifo", errno);
     fchmodat(dir.fd(), "exec.fifo", 0622, 0);  // umask-proof: the init may be any uid
@@ -143,10 +145,11 @@ Result<Created> create_container(const GlobalOptions& g, const CreateOptions& o,
     proc::InitSpec spec;
     spec.config = &cfg;
     TRY_ASSIGN(spec.ns, linux::plan_namespaces(cfg));
-    TRY(check_rootless_config(detect_rootless(g.rootless), cfg));  // rootless (issue 9)
+    TRY(check_rootless_config(rootless, cfg));  // rootless (issue 9)
     linux::RootfsOptions ro;
     ro.no_pivot = o.no_pivot;
-    ro.in_user_namespace = spec.ns.new_user || oci::find_namespace(cfg, oci::NamespaceType::User);
+    ro.in_user_namespace = spec.ns.new_user || oci::find_namespace(cfg, oci::NamespaceType::User) ||
+                           rootless.nested;  // rootless (issue 9): podman's own user namespace: no mknod
     ro.new_mount_namespace = spec.ns.new_mount;
     TRY_ASSIGN(spec.rootfs, linux::plan_rootfs(cfg, o.bundle, ro));
     TRY_ASSIGN(spec.process, linux::plan_process(cfg, process));

@@ -218,7 +218,8 @@ Result<int> exec(const GlobalOptions& g, const ExecOptions& o) {
                 }
                 break;
             case proc::Msg::SeccompListener:
-                TRY(seccomp::send_listener(*cfg.linux->seccomp, m->fd.get(),
+                // the agent must learn which process the filter belongs to
+                TRY(seccomp::send_listener(*cfg.linux->seccomp, m->fd.get(), child.pid(),
                                            state_json(rec, Status::Running)));
                 break;
             case proc::Msg::Ready: ready = true; break;

@@ -3,6 +3,7 @@
 // it and exits with its status (128+N when killed by signal N), then
 // deletes the container unless --keep.
 #include <sys/file.h>
+#include <unistd.h>
 
 #include "common/log.hpp"
 #include "common/timings.hpp"
@@ -16,7 +17,8 @@ using oci::Result;
 
 Result<int> run(const GlobalOptions& g, const CreateOptions& o) {
     TRY_ASSIGN(Created c, create_container(g, o, !o.detach));
-    auto started = start_locked(c.dir, c.record);
+    // a foreground skiff stays the init's parent: systemd should watch it
+    auto started = start_locked(c.dir, c.record, o.detach ? 0 : getpid());
     if (!started) {
         (void)destroy(c.dir, c.record);
         return std::move(started).error();

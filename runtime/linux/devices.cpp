@@ -4,6 +4,7 @@
 // empty file (the bind source is cloned in the parent).
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include "linux/rootfs_impl.hpp"
 #include "linux/safepath.hpp"
@@ -70,6 +71,10 @@ oci::Result<void> make_node(int root, const DeviceStep& d) {
 
 oci::Result<void> bind_node(int root, const DeviceStep& d) {
     TRY_ASSIGN(UniqueFd target, safepath::create_in_root(root, d.dest, safepath::Leaf::File));
+    if (d.bind_in_child) {  // rootless (issue 9): still in the parent's mount tree copy, before pivot_root
+        TRY_ASSIGN(UniqueFd tree, clone_tree(AT_FDCWD, ("/" + d.dest).c_str(), false));
+        return attach_tree(tree.get(), target.get());
+    }
     return attach_tree(d.tree.get(), target.get());
 }
 
@@ -114,6 +119,13 @@ oci::Result<void> plan_devices(const oci::Config& c, RootfsPlan::Impl& p) {
     if (p.opts.in_user_namespace && p.opts.new_mount_namespace) {
         for (auto& d : p.devices) {
             std::string host = "/" + d.dest;
+            if (::geteuid() != 0) {  // rootless (issue 9): the child clones, as in plan_bind
+                struct stat st {};
+                if (::stat(host.c_str(), &st) < 0)
+                    return oci::Error::sys(shown(d) + ": host device \"" + host + "\"", errno);
+                d.bind_in_child = true;
+                continue;
+            }
             auto t = clone_tree(AT_FDCWD, host.c_str(), false);
             if (!t) return std::move(t).error().wrap(shown(d) + ": host device \"" + host + "\"");
             d.tree = std::move(t).value();
@@ -125,7 +137,7 @@ oci::Result<void> plan_devices(const oci::Config& c, RootfsPlan::Impl& p) {
 oci::Result<void> create_devices(const RootfsPlan::Impl& p) {
     int root = p.root.get();
     for (const auto& d : p.devices) {
-        auto r = d.tree ? bind_node(root, d) : make_node(root, d);
+        auto r = d.tree || d.bind_in_child ? bind_node(root, d) : make_node(root, d);
         if (!r) return std::move(r).error().wrap(shown(d));
     }
     if (!p.setup_dev) return oci::ok();

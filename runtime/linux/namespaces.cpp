@@ -1,4 +1,5 @@
 #include "linux/namespaces.hpp"
+#include "linux/userns_map.hpp"
 
 #include <fcntl.h>
 #include <sched.h>
@@ -136,6 +137,8 @@ Result<void> restore_pid_namespace(int own_fd) {
 }
 
 Result<void> write_id_maps(pid_t pid, const NamespacePlan& p) {
+    // rootless (issue 9): without CAP_SETUID only the own id or newuidmap's.
+    if (geteuid() != 0) return write_unprivileged_maps(pid, p.uid_map, p.gid_map);
     const std::string base = "/proc/" + std::to_string(pid);
     TRY(write_file(base + "/uid_map", p.uid_map).wrap("linux.uidMappings"));
     TRY(write_file(base + "/gid_map", p.gid_map).wrap("linux.gidMappings"));

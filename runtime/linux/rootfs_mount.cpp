@@ -4,6 +4,7 @@
 // through its fd, so a symlink in the image cannot redirect a mount.
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <termios.h>
 
@@ -38,9 +39,13 @@ oci::Result<void> mount_fs(const RootfsPlan::Impl& p, const MountStep& m) {
         int e = errno;
         // Without its own network namespace a container in a user namespace
         // may not mount sysfs; it gets the host's, as runc gives it.
-        if (!(m.type == "sysfs" && e == EPERM)) return oci::Error::sys(mount_what(m), e);
-        if (::mount("/sys", target.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0)
-            return oci::Error::sys(mount_what(m) + " (bind of /sys)", errno);
+        // rootless (issue 9): nor cgroup2 without its own cgroup namespace
+        // (EPERM, or EBUSY under a bound /sys): the host's, as runc does.
+        const bool cg = m.type == "cgroup2" && (e == EPERM || e == EBUSY);
+        if (!((m.type == "sysfs" && e == EPERM) || cg)) return oci::Error::sys(mount_what(m), e);
+        const char* host = cg ? "/sys/fs/cgroup" : "/sys";
+        if (::mount(host, target.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0)
+            return oci::Error::sys(mount_what(m) + " (bind of " + host + ")", errno);
         sys_bound = true;
     }
     if (m.opts.propagation.empty() && m.opts.rec_attrs.empty() && !(sys_bound && !m.opts.attrs.empty()))
@@ -50,19 +55,47 @@ oci::Result<void> mount_fs(const RootfsPlan::Impl& p, const MountStep& m) {
     if (!top) return std::move(top).error().wrap(m.where);
     if (sys_bound && !m.opts.attrs.empty()) {
         auto r = set_attrs(top->get(), m.opts.attrs, true);
-        if (!r) return oci::Error::sys(mount_what(m) + " (bind of /sys)", r.error().err);
+        if (!r) return oci::Error::sys(mount_what(m) + " (bind of the host's)", r.error().err);
     }
     return after_mount(m, top->get());
+}
+
+// rootless (issue 9): the tree plan_bind would have made, made here by the
+// unprivileged parent's child.  Flags the source has are locked by the
+// kernel in a user namespace (clearing them is EPERM), so they are kept.
+oci::Result<UniqueFd> clone_bind_source(const MountStep& m) {
+    auto tree = clone_tree(AT_FDCWD, m.source.c_str(), m.opts.rbind);
+    if (!tree) return oci::Error::sys(mount_what(m), tree.error().err);
+    struct statvfs sv {};
+    uint64_t locked = 0;
+    if (::fstatvfs(tree->get(), &sv) == 0) {
+        if (sv.f_flag & ST_RDONLY) locked |= MOUNT_ATTR_RDONLY;
+        if (sv.f_flag & ST_NOSUID) locked |= MOUNT_ATTR_NOSUID;
+        if (sv.f_flag & ST_NODEV) locked |= MOUNT_ATTR_NODEV;
+        if (sv.f_flag & ST_NOEXEC) locked |= MOUNT_ATTR_NOEXEC;
+    }
+    for (auto [attrs, rec] : {std::pair{m.opts.attrs, false}, std::pair{m.opts.rec_attrs, true}}) {
+        attrs.clr &= ~locked;
+        if (attrs.empty()) continue;
+        auto r = set_attrs(tree->get(), attrs, rec);
+        if (!r) return oci::Error::sys(mount_what(m) + ": set attributes", r.error().err);
+    }
+    return std::move(tree).value();
 }
 
 oci::Result<void> mount_bind(const RootfsPlan::Impl& p, const MountStep& m) {
     auto leaf = m.source_is_dir ? safepath::Leaf::Directory : safepath::Leaf::File;
     auto dst = safepath::create_in_root(p.root.get(), m.dest, leaf);
     if (!dst) return std::move(dst).error().wrap(m.where);
-    auto r = attach_tree(m.tree.get(), dst->get());
+    UniqueFd own;
+    if (!m.tree) {  // rootless (issue 9)
+        TRY_ASSIGN(own, clone_bind_source(m));
+    }
+    const int tree = m.tree ? m.tree.get() : own.get();
+    auto r = attach_tree(tree, dst->get());
     if (!r) return oci::Error::sys(mount_what(m), r.error().err);
     // The tree fd now names the attached mount itself.
-    return after_mount(m, m.tree.get());
+    return after_mount(m, tree);
 }
 
 oci::Result<void> sys(const char* what, int rc) {

@@ -3,6 +3,7 @@
 // here (open_tree), with their attributes and idmapping already applied, so
 // the child only has to attach them.
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "linux/rootfs_impl.hpp"
 #include "linux/safepath.hpp"
@@ -39,6 +40,12 @@ oci::Result<void> plan_bind(const oci::Config& c, const oci::Mount& m, const std
     s.source_is_dir = S_ISDIR(st.st_mode);
     bool idmapped = s.opts.idmap || s.opts.ridmap || m.uidMappings || m.gidMappings;
     if (!new_mount_ns) return oci::ok();  // nothing will be mounted
+    // rootless (issue 9): cloning a tree needs CAP_SYS_ADMIN over the mount
+    // namespace, which only the child (root of its user namespace) has.
+    if (::geteuid() != 0) {
+        if (idmapped) return oci::Error::msg("idmapped bind mounts are not supported when skiff runs unprivileged");
+        return oci::ok();
+    }
 
     auto tree = clone_tree(AT_FDCWD, s.source.c_str(), s.opts.rbind);
     if (!tree) return std::move(tree).error().wrap("source \"" + s.source + "\"");

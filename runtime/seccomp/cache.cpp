@@ -159,9 +159,14 @@ oci::Result<void> write(const std::string& path, const std::string& canon, const
     uint64_t sum = fnv1a64(buf.data(), buf.size());
     buf.append(reinterpret_cast<const char*>(&sum), sizeof sum);
 
+    // <root>/.cache/seccomp: create each missing level (a fresh --root has neither).
     std::string dir = path.substr(0, path.rfind('/'));
-    if (::mkdir(dir.c_str(), 0700) < 0 && errno != EEXIST)
-        return oci::Error::sys("create seccomp cache directory \"" + dir + "\"", errno);
+    for (size_t pos = 1; pos != std::string::npos;) {
+        pos = dir.find('/', pos + 1);
+        std::string level = dir.substr(0, pos);
+        if (::mkdir(level.c_str(), 0700) < 0 && errno != EEXIST)
+            return oci::Error::sys("create seccomp cache directory \"" + level + "\"", errno);
+    }
     std::string tmp = path + ".XXXXXX";
     UniqueFd fd(::mkostemp(tmp.data(), O_CLOEXEC));
     if (!fd) return oci::Error::sys("create \"" + tmp + "\"", errno);

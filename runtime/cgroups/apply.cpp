@@ -1,0 +1,40 @@
+// Resources on the container's cgroup: create (before clone3) and update.
+#include <fcntl.h>
+
+#include "cgroups/cgroup.hpp"
+#include "cgroups/devices_bpf.hpp"
+#include "cgroups/resources.hpp"
+#include "common/fd.hpp"
+
+namespace skiff::cgroups {
+
+using oci::Error;
+using oci::Result;
+
+namespace {
+
+Result<void> apply_devices(int cgroup_fd, const oci::Resources& r, const std::vector<oci::Device>* devices) {
+    TRY_ASSIGN(auto rules, device_rules(r.devices ? &*r.devices : nullptr, devices));
+    return install_device_filter(cgroup_fd, compile_device_filter(rules));
+}
+
+}  // namespace
+
+Result<void> apply_resources(const Cgroup& cg, const oci::Resources& r, const std::vector<oci::Device>* devices) {
+    if (cg.path().empty()) return {};
+    TRY(apply_resources_at(kRoot, cg.path(), r, false));
+    return apply_devices(cg.fd(), r, devices);
+}
+
+Result<void> update_resources(const std::string& path, const oci::Resources& r,
+                              const std::vector<oci::Device>* devices) {
+    if (path.empty()) return Error::msg("the container has no cgroup (cgroup v2 is needed to update resources)");
+    // Device rules are checked with the rest before anything is written.
+    TRY(device_rules(r.devices ? &*r.devices : nullptr, devices));
+    TRY(apply_resources_at(kRoot, path, r, true));
+    UniqueFd fd(open(path.c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC));
+    if (!fd) return Error::sys("open cgroup \"" + path + "\"", errno);
+    return apply_devices(fd.get(), r, devices);
+}
+
+}  // namespace skiff::cgroups

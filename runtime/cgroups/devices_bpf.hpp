@@ -1,0 +1,39 @@
+// The device cgroup on v2: linux.resources.devices (plus the devices runc
+// always allows and the config's linux.devices) compiled into a
+// BPF_PROG_TYPE_CGROUP_DEVICE program attached to the container's cgroup.
+#pragma once
+
+#include <linux/bpf.h>
+
+#include <vector>
+
+#include "ocispec/config.hpp"
+#include "ocispec/error.hpp"
+
+namespace skiff::cgroups {
+
+struct DeviceRule {
+    bool allow = false;
+    char type = 'a';     // 'a', 'c' or 'b'
+    int64_t major = -1;  // -1: any
+    int64_t minor = -1;
+    unsigned access = 7;  // BPF_DEVCG_ACC_{MKNOD,READ,WRITE} bits
+    bool operator==(const DeviceRule&) const = default;
+};
+
+// The rules in evaluation order (the last matching rule decides): the
+// config's, then every linux.devices node, then runc's default allow list
+// (mknod of any char/block device, null, zero, full, random, urandom, tty,
+// console, ptmx, pts/*, net/tun).
+oci::Result<std::vector<DeviceRule>> device_rules(const std::vector<oci::DeviceCgroup>* rules,
+                                                  const std::vector<oci::Device>* devices);
+
+// Reverse order with an early return per rule: the first match found is
+// the last in config order.  No match: deny.
+std::vector<bpf_insn> compile_device_filter(const std::vector<DeviceRule>& rules);
+
+// Loads the program and attaches it to cgroup_fd (BPF_F_ALLOW_MULTI),
+// atomically replacing skiff's previous program when there is one.
+oci::Result<void> install_device_filter(int cgroup_fd, const std::vector<bpf_insn>& prog);
+
+}  // namespace skiff::cgroups

@@ -1,0 +1,24 @@
+#!/bin/sh
+# Installs the container engines the engines suite (tests/engines) drives
+# with skiff: podman + conmon, buildah, containerd (ctr), docker.io, and the
+# image tools skopeo and umoci.  Idempotent: apt-get skips what is there.
+# None of the daemons is started (there is no systemd on the test VMs; the
+# suite starts its own).
+set -eu
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-engines.sh: run as root" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+pkgs="podman conmon buildah containerd docker.io skopeo umoci uidmap"
+missing=""
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
+done
+if [ -z "$missing" ]; then
+	echo "install-engines.sh: all installed ($pkgs)"
+	exit 0
+fi
+apt-get update -q
+# shellcheck disable=SC2086
+apt-get install -y -q $missing

@@ -1,0 +1,239 @@
+#!/usr/bin/env bats
+# cgroup v2: placement, resources, the device filter, pause/resume, ps,
+# events, update.  Runs in the cgroup-v2 view (tests/run), where only
+# hugetlb is a real controller; skipped on the hybrid host itself.
+
+load helpers
+
+setup() {
+	setup_bundle
+	[ "$(stat -fc %T /sys/fs/cgroup 2>/dev/null)" = "cgroup2fs" ] ||
+		skip "needs the cgroup v2 view (tests/run without --host-cgroups)"
+	# a test-specific parent, so nothing can collide with the host's cgroups
+	CG_BASE="/skiff-it-$ID"
+	CG="$CG_BASE/ctr"
+	CGDIR="/sys/fs/cgroup$CG"
+	cfg 'c["linux"]["cgroupsPath"] = "'"$CG"'"
+c["root"]["readonly"] = False'
+}
+
+teardown() {
+	local leak=
+	teardown_bundle || leak=1
+	if [ -n "${CG_BASE:-}" ] && [ -d "/sys/fs/cgroup$CG_BASE" ]; then
+		echo "LEAK: cgroup /sys/fs/cgroup$CG_BASE left behind"
+		rmdir "/sys/fs/cgroup$CG" "/sys/fs/cgroup$CG_BASE" 2>/dev/null || true
+		leak=1
+	fi
+	[ -z "$leak" ]
+}
+
+# the container's init is born in its cgroup: it never shows any other one
+@test "cgroups: created under cgroupsPath, init placed at birth, removed on delete" {
+	# without a cgroup namespace the init sees its real cgroup path
+	cfg 'c["linux"]["namespaces"] = [n for n in c["linux"]["namespaces"] if n["type"] != "cgroup"]'
+	start_container "$ID" sh -c 'cat /proc/self/cgroup > /tmp/cg; sleep 100'
+	[ -d "$CGDIR" ]
+	local pid
+	pid=$(container_pid "$ID")
+	grep -qx "$pid" "$CGDIR/cgroup.procs"
+	wait_file "$ROOTFS/tmp/cg"
+	grep -qx "0::$CG" "$ROOTFS/tmp/cg"
+	rt_bg kill "$ID" KILL
+	wait_status "$ID" stopped
+	rt_bg delete "$ID"
+	[ "$status" -eq 0 ]
+	[ ! -d "$CGDIR" ]
+	[ ! -d "/sys/fs/cgroup$CG_BASE" ]
+}
+
+@test "cgroups: a cgroup namespace is rooted at the container's cgroup; delete --force removes it" {
+	cfg 'c["linux"]["namespaces"] = [n for n in c["linux"]["namespaces"] if n["type"] != "cgroup"] + [{"type": "cgroup"}]'
+	start_container "$ID" sh -c 'cat /proc/self/cgroup > /tmp/cg; sleep 100'
+	[ -d "$CGDIR" ]
+	wait_file "$ROOTFS/tmp/cg"
+	grep -qx "0::/" "$ROOTFS/tmp/cg"
+	rt_bg delete --force "$ID"
+	[ "$status" -eq 0 ]
+	[ ! -d "/sys/fs/cgroup$CG_BASE" ]
+}
+
+@test "cgroups: a memory limit without the memory controller fails clearly and leaves nothing" {
+	grep -qw memory /sys/fs/cgroup/cgroup.controllers && skip "this hierarchy has the memory controller"
+	cfg 'c["linux"]["resources"]["memory"] = {"limit": 67108864}'
+	rt_bg create --bundle "$BUNDLE" "$ID"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"linux.resources.memory: the memory controller is not available in this cgroup v2 hierarchy"* ]]
+	[ ! -d "/sys/fs/cgroup$CG_BASE" ]
+	[ -z "$(ls -A "$ROOT")" ]
+}
+
+@test "cgroups: hugepageLimits write hugetlb.<size>.max" {
+	[ -e /sys/fs/cgroup/cgroup.controllers ] && grep -qw hugetlb /sys/fs/cgroup/cgroup.controllers ||
+		skip "no hugetlb controller"
+	cfg 'c["linux"]["resources"]["hugepageLimits"] = [{"pageSize": "2MB", "limit": 4194304}]'
+	start_container "$ID" sleep 100
+	[ "$(cat "$CGDIR/hugetlb.2MB.max")" = "4194304" ]
+	[ "$(cat "$CGDIR/hugetlb.2MB.rsvd.max")" = "4194304" ]
+}
+
+@test "cgroups: unified writes verbatim, and a bad key names itself" {
+	grep -qw hugetlb /sys/fs/cgroup/cgroup.controllers || skip "no hugetlb controller"
+	cfg 'c["linux"]["resources"]["unified"] = {"hugetlb.2MB.max": "2097152"}'
+	start_container "$ID" sleep 100
+	[ "$(cat "$CGDIR/hugetlb.2MB.max")" = "2097152" ]
+	rt_bg delete --force "$ID"
+	cfg 'c["linux"]["resources"]["unified"] = {"../cgroup.procs": "1"}'
+	rt_bg create --bundle "$BUNDLE" "$ID"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *'linux.resources.unified'*'"../cgroup.procs"'* ]]
+	[ ! -d "/sys/fs/cgroup$CG_BASE" ]
+}
+
+@test "cgroups: the BPF device filter denies a device the rules do not allow" {
+	cfg 'for k in ("bounding", "effective", "permitted"):
+    c["process"]["capabilities"][k].append("CAP_MKNOD")'
+	start_container "$ID" sh -c '
+head -c1 /dev/null && echo null-ok
+head -c1 /dev/zero >/dev/null && echo zero-ok
+mknod /tmp/fuse c 10 229 2>/tmp/err
+(exec 3</tmp/fuse) 2>>/tmp/err
+echo done > /tmp/result; sleep 100'
+	wait_file "$ROOTFS/tmp/result"
+	cat "$ROOTFS/tmp/err"
+	# mknod is allowed (runc's defaults), opening is not
+	[ -c "$ROOTFS/tmp/fuse" ]
+	grep -q "Operation not permitted" "$ROOTFS/tmp/err"
+	# the same node opens from the host: only the filter said no
+	(exec 3<"$ROOTFS/tmp/fuse")
+}
+
+@test "cgroups: a device allowed by a rule opens" {
+	cfg 'for k in ("bounding", "effective", "permitted"):
+    c["process"]["capabilities"][k].append("CAP_MKNOD")
+c["linux"]["resources"]["devices"].append({"allow": True, "type": "c", "major": 10, "minor": 229, "access": "r"})'
+	start_container "$ID" sh -c 'mknod /tmp/fuse c 10 229; (exec 3</tmp/fuse) 2>/tmp/err && echo ok >/tmp/result || echo no >/tmp/result; sleep 100'
+	wait_file "$ROOTFS/tmp/result"
+	cat "$ROOTFS/tmp/err"
+	[ "$(cat "$ROOTFS/tmp/result")" = ok ]
+}
+
+@test "cgroups: pause -> paused -> resume -> running" {
+	start_container "$ID" sleep 100
+	rt_bg pause "$ID"
+	[ "$status" -eq 0 ]
+	[ "$(container_status "$ID")" = "paused" ]
+	grep -qx "frozen 1" "$CGDIR/cgroup.events"
+	grep -q '^State:[[:space:]]*S' "/proc/$(container_pid "$ID")/status"
+	rt_bg pause "$ID"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"container is paused"* ]]
+	rt_bg resume "$ID"
+	[ "$status" -eq 0 ]
+	[ "$(container_status "$ID")" = "running" ]
+	grep -qx "frozen 0" "$CGDIR/cgroup.events"
+	rt_bg resume "$ID"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"not paused"* ]]
+}
+
+@test "cgroups: delete --force of a paused container" {
+	start_container "$ID" sleep 100
+	rt_bg pause "$ID"
+	[ "$status" -eq 0 ]
+	rt_bg delete --force "$ID"
+	[ "$status" -eq 0 ]
+	[ ! -d "/sys/fs/cgroup$CG_BASE" ]
+}
+
+@test "cgroups: kill --all reaches every process through cgroup.kill" {
+	start_container "$ID" sh -c 'sleep 100 & sleep 100 & wait'
+	local i n
+	for ((i = 0; i < 50; i++)); do
+		n=$(wc -l <"$CGDIR/cgroup.procs")
+		[ "$n" -ge 3 ] && break
+		sleep 0.1
+	done
+	[ "$n" -ge 3 ]
+	rt_bg kill --all "$ID" KILL
+	[ "$status" -eq 0 ]
+	wait_status "$ID" stopped
+	for ((i = 0; i < 50; i++)); do
+		[ -z "$(cat "$CGDIR/cgroup.procs")" ] && break
+		sleep 0.1
+	done
+	[ -z "$(cat "$CGDIR/cgroup.procs")" ]
+}
+
+@test "cgroups: ps lists the container's processes" {
+	start_container "$ID" sleep 100
+	local pid
+	pid=$(container_pid "$ID")
+	run rt ps --format json "$ID"
+	[ "$status" -eq 0 ]
+	[ "$output" = "[$pid]" ]
+	run rt ps "$ID"
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == *PID* ]]
+	[ "${#lines[@]}" -eq 2 ]
+	[[ "${lines[1]}" == *" $pid "*sleep* ]]
+}
+
+@test "cgroups: events --stats prints runc's stats object; events ends with the container" {
+	start_container "$ID" sleep 100
+	run rt events --stats "$ID"
+	[ "$status" -eq 0 ]
+	echo "$output" | "$PYTHON" -c 'import json,sys
+e = json.load(sys.stdin)
+assert e["type"] == "stats" and e["id"] == sys.argv[1], e
+assert e["data"]["cpu"]["usage"]["total"] > 0, e
+assert "hugetlb" in e["data"] and "memory" in e["data"], e' "$ID"
+	"$RUNTIME" --root "$ROOT" events --interval 100ms "$ID" >"$TEST_DIR/events" 2>&1 3>&- &
+	local ev=$!
+	BG_PIDS+=("$ev")
+	sleep 0.5
+	rt_bg kill "$ID" KILL
+	local i
+	for ((i = 0; i < 50; i++)); do kill -0 "$ev" 2>/dev/null || break; sleep 0.1; done
+	! kill -0 "$ev" 2>/dev/null
+	[ "$(grep -c '"type":"stats"' "$TEST_DIR/events")" -ge 2 ]
+}
+
+@test "cgroups: update -r applies live and is remembered; a bad value changes nothing" {
+	grep -qw hugetlb /sys/fs/cgroup/cgroup.controllers || skip "no hugetlb controller"
+	start_container "$ID" sleep 100
+	echo '{"hugepageLimits": [{"pageSize": "2MB", "limit": 6291456}]}' >"$TEST_DIR/r.json"
+	rt_bg update -r "$TEST_DIR/r.json" "$ID"
+	[ "$status" -eq 0 ]
+	[ "$(cat "$CGDIR/hugetlb.2MB.max")" = "6291456" ]
+	# stdin, and a bad value: rejected before anything is written
+	status=0
+	output=$(echo '{"hugepageLimits": [{"pageSize": "2MB", "limit": 2097152}], "cpu": {"shares": 1}}' |
+		"$RUNTIME" --root "$ROOT" update -r - "$ID" 2>&1 3>&-) || status=$?
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"linux.resources.cpu.shares"* ]]
+	[ "$(cat "$CGDIR/hugetlb.2MB.max")" = "6291456" ]
+	rt_bg update --memory 1x "$ID"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *'--memory: invalid size "1x"'* ]]
+	rt_bg update --pids-limit 10 "$ID"
+	grep -qw pids /sys/fs/cgroup/cgroup.controllers || {
+		[ "$status" -ne 0 ]
+		[[ "$output" == *"the pids controller is not available"* ]]
+	}
+	# the stored config has the update: an unrelated update keeps it
+	rt_bg update -r "$TEST_DIR/r.json" "$ID"
+	[ "$status" -eq 0 ]
+	grep -q 6291456 "$ROOT/$ID/state.json"
+}
+
+@test "cgroups: pause, ps and update of a stopped container fail" {
+	start_container "$ID" true
+	wait_status "$ID" stopped
+	rt_bg pause "$ID"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"stopped"* ]]
+	rt_bg update --cpu-share 512 "$ID"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"stopped"* ]]
+}
