@@ -18,19 +18,6 @@ using oci::Status;
 
 namespace {
 
-struct Opened {
-    StateDir dir;
-    ContainerRecord rec;
-    Status status;
-};
-
-Result<Opened> open_container(const GlobalOptions& g, const std::string& id, bool lock = true) {
-    TRY(oci::validate_container_id(id));
-    TRY_ASSIGN(StateDir dir, lock ? StateDir::open(g.root, id) : StateDir::peek(g.root, id));
-    TRY_ASSIGN(ContainerRecord rec, dir.load());
-    Status s = compute_status(rec, dir.fd());
-    return Opened{std::move(dir), std::move(rec), s};
-}
 
 Result<void> need_cgroup(const ContainerRecord& r, const char* what) {
     if (r.cgroup_path.empty())

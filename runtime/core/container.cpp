@@ -4,12 +4,15 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstring>
 
 #include "cgroups/cgroup.hpp"
 #include "common/log.hpp"
@@ -158,6 +161,27 @@ Result<void> destroy(StateDir& dir, const ContainerRecord& r) {
         if (!h) log::warn(h.error().message);  // runtime.md: poststop failures are logged
     }
     return dir.remove();
+}
+
+Result<Opened> open_container(const GlobalOptions& g, const std::string& id, bool lock) {
+    TRY(oci::validate_container_id(id));
+    TRY_ASSIGN(StateDir dir, lock ? StateDir::open(g.root, id) : StateDir::peek(g.root, id));
+    TRY_ASSIGN(ContainerRecord rec, dir.load());
+    oci::Status s = compute_status(rec, dir.fd());
+    return Opened{std::move(dir), std::move(rec), s};
+}
+
+Result<UniqueFd> connect_console_socket(const std::string& path) {
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return Error::sys("console socket", errno);
+    UniqueFd s(fd);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    if (path.size() >= sizeof addr.sun_path) return Error::msg("--console-socket \"" + path + "\": path too long");
+    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+    if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0)
+        return Error::sys("connect to --console-socket \"" + path + "\"", errno);
+    return s;
 }
 
 }  // namespace skiff::core

@@ -40,6 +40,18 @@ class ChildGuard {
 // was reused (start time differs).
 oci::Result<UniqueFd> open_init_pidfd(const ContainerRecord& r);
 
+// An existing container: its state dir (flock'ed unless lock is false), its
+// record and its live status.
+struct Opened {
+    StateDir dir;
+    ContainerRecord rec;
+    oci::Status status;
+};
+oci::Result<Opened> open_container(const GlobalOptions& g, const std::string& id, bool lock = true);
+
+// connect(2) to an engine's --console-socket.
+oci::Result<UniqueFd> connect_console_socket(const std::string& path);
+
 // The fifo handshake that releases the init; then poststart hooks; then,
 // for a container created with NOTIFY_SOCKET, the wait for its READY=1,
 // passed on with MAINPID=notify_mainpid (0: the init) after unlocking dir.

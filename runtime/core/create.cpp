@@ -32,18 +32,6 @@ namespace {
 
 bool has_hooks(const std::optional<std::vector<oci::Hook>>& h) { return h && !h->empty(); }
 
-Result<UniqueFd> connect_console_socket(const std::string& path) {
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return Error::sys("console socket", errno);
-    UniqueFd s(fd);
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    if (path.size() >= sizeof addr.sun_path) return Error::msg("--console-socket \"" + path + "\": path too long");
-    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-    if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0)
-        return Error::sys("connect to --console-socket \"" + path + "\"", errno);
-    return s;
-}
 
 // Socket activation: fds 3.. named by LISTEN_FDS are passed through.
 int listen_fds() {

@@ -115,18 +115,6 @@ bool pid_ns_differs(pid_t init) {
            stat("/proc/self/ns/pid", &mine) == 0 && mine.st_ino != theirs.st_ino;
 }
 
-Result<UniqueFd> connect_socket(const std::string& path) {
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return Error::sys("console socket", errno);
-    UniqueFd s(fd);
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    if (path.size() >= sizeof addr.sun_path) return Error::msg("--console-socket \"" + path + "\": path too long");
-    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-    if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0)
-        return Error::sys("connect to --console-socket \"" + path + "\"", errno);
-    return s;
-}
 
 }  // namespace
 
@@ -154,7 +142,7 @@ Result<int> exec(const GlobalOptions& g, const ExecOptions& o) {
     spec.seccomp_early = spec.seccomp && (!process.noNewPrivileges.value_or(false) || spec.seccomp->needs_listener());
     UniqueFd console;
     if (!o.console_socket.empty()) {
-        TRY_ASSIGN(console, connect_socket(o.console_socket));
+        TRY_ASSIGN(console, connect_console_socket(o.console_socket));
     }
     TRY_ASSIGN(UniqueFd init, open_init_pidfd(rec));
     spec.init_pidfd = init.get();

@@ -22,19 +22,6 @@ using oci::Status;
 
 namespace {
 
-struct Opened {
-    StateDir dir;
-    ContainerRecord rec;
-    Status status;
-};
-
-Result<Opened> open_container(const GlobalOptions& g, const std::string& id) {
-    TRY(oci::validate_container_id(id));
-    TRY_ASSIGN(StateDir dir, StateDir::open(g.root, id));
-    TRY_ASSIGN(ContainerRecord rec, dir.load());
-    Status s = compute_status(rec, dir.fd());
-    return Opened{std::move(dir), std::move(rec), s};
-}
 
 std::string not_state(const std::string& what, const std::string& id, Status s) {
     return "cannot " + what + " container " + id + ": container is " + std::string(oci::enum_name(s));
