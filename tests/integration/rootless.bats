@@ -95,9 +95,14 @@ ustart() {
 # nothing of a failed create is left: no state, no process of the user
 assert_nothing_left() {
 	[ -z "$(ls -A "$ROOT" 2>/dev/null)" ] || { echo "state left: $(ls -A "$ROOT")"; return 1; }
-	local p
-	p=$(pgrep -u "$RL_UID" || true)
-	[ -z "$p" ] || { echo "processes of $RL_USER left: $p"; return 1; }
+	local p i
+	# a process may still be in the middle of exiting: allow 2 s to settle
+	for i in $(seq 20); do
+		p=$(pgrep -u "$RL_UID" || true)
+		[ -n "$p" ] || break
+		sleep 0.1
+	done
+	[ -z "$p" ] || { echo "processes of $RL_USER left: $p ($(ps -o pid,stat,args -p "${p//$'\n'/,}" 2>&1))"; return 1; }
 }
 
 # rl_mapped: a multi-range config (own id -> 0, 65536 subordinate ids -> 1..)
