@@ -10,10 +10,12 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
 #include "cgroups/cgroup.hpp"
+#include "common/log.hpp"
 #include "core/container.hpp"
 #include "core/lifecycle.hpp"
 #include "linux/namespaces.hpp"
@@ -184,8 +186,10 @@ Result<int> exec(const GlobalOptions& g, const ExecOptions& o) {
         if (setns(init.get(), CLONE_NEWPID) < 0) return Error::sys("join the container's pid namespace", errno);
     }
     auto spawned = proc::spawn_exec(spec, cg.get());
+    // Going back matters only for later children, and exec forks none after
+    // this; inside a user namespace (podman rootless) it can be refused.
     if (join_pid && setns(own_pidns.get(), CLONE_NEWPID) < 0)
-        return Error::sys("return to skiff's pid namespace", errno);
+        log::debug(std::string("return to skiff's pid namespace: ") + strerror(errno));
     if (!spawned) return std::move(spawned).error();
     ChildGuard child(spawned->pid, std::move(spawned->pidfd));
     child_sock.reset();

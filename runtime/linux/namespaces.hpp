@@ -56,7 +56,8 @@ oci::Result<NamespacePlan> plan_namespaces(const oci::Config& c);
 oci::Result<UniqueFd> enter_pid_namespace(const NamespacePlan& p);
 oci::Result<void> restore_pid_namespace(int own_fd);
 
-// Parent: write /proc/PID/{uid_map,gid_map} (setgroups stays allowed: skiff runs as root).
+// Parent: write /proc/PID/{uid_map,gid_map}: directly as root; unprivileged
+// through linux/userns_map (own id with setgroups denied, or newuidmap/newgidmap).
 oci::Result<void> write_id_maps(pid_t pid, const NamespacePlan& p);
 
 // Child.
