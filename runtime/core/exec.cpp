@@ -12,6 +12,7 @@
 
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "cgroups/cgroup.hpp"
@@ -177,13 +178,20 @@ Result<int> exec(const GlobalOptions& g, const ExecOptions& o) {
     spec.sync_fd = child_sock.get();
 
     // Enter the container's pid namespace for the child only, then return.
+    // Unprivileged (rootless), the kernel refuses that here: the child then
+    // joins it after the user namespace and forks (see proc/init.hpp).
     UniqueFd own_pidns;
-    const bool join_pid = pid_ns_differs(pid_t(rec.pid));
+    bool join_pid = pid_ns_differs(pid_t(rec.pid));
     if (join_pid) {
         int fd = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
         if (fd < 0) return Error::sys("open /proc/self/ns/pid", errno);
         own_pidns.reset(fd);
-        if (setns(init.get(), CLONE_NEWPID) < 0) return Error::sys("join the container's pid namespace", errno);
+        if (setns(init.get(), CLONE_NEWPID) < 0) {
+            if (errno != EPERM || !(spec.join_flags & CLONE_NEWUSER))
+                return Error::sys("join the container's pid namespace", errno);
+            spec.fork_in_pidns = true;
+            join_pid = false;
+        }
     }
     auto spawned = proc::spawn_exec(spec, cg.get());
     // Going back matters only for later children, and exec forks none after
@@ -191,14 +199,14 @@ Result<int> exec(const GlobalOptions& g, const ExecOptions& o) {
     if (join_pid && setns(own_pidns.get(), CLONE_NEWPID) < 0)
         log::debug(std::string("return to skiff's pid namespace: ") + strerror(errno));
     if (!spawned) return std::move(spawned).error();
-    ChildGuard child(spawned->pid, std::move(spawned->pidfd));
+    std::optional<ChildGuard> child(std::in_place, spawned->pid, std::move(spawned->pidfd));
     child_sock.reset();
 
     UniqueFd master;
     for (bool ready = false; !ready;) {
         auto m = proc::recv_msg(parent_sock.get());
         if (!m) {
-            if (m.error().message == "EOF") return Error::msg("exec process " + child.reap_status());
+            if (m.error().message == "EOF") return Error::msg("exec process " + child->reap_status());
             return std::move(m).error();
         }
         switch (m->type) {
@@ -211,16 +219,23 @@ Result<int> exec(const GlobalOptions& g, const ExecOptions& o) {
                 break;
             case proc::Msg::SeccompListener:
                 // the agent must learn which process the filter belongs to
-                TRY(seccomp::send_listener(*cfg.linux->seccomp, m->fd.get(), child.pid(),
+                TRY(seccomp::send_listener(*cfg.linux->seccomp, m->fd.get(), child->pid(),
                                            state_json(rec, Status::Running)));
                 break;
+            case proc::Msg::Forked: {
+                // the intermediate is done; the process it forked is ours
+                std::string how = child->reap_status();
+                if (how != "exited with status 0") return Error::msg("exec intermediate process " + how);
+                child.emplace(pid_t(std::stoi(m->payload)), std::move(m->fd));
+                break;
+            }
             case proc::Msg::Ready: ready = true; break;
             case proc::Msg::Fail: return Error{m->payload, m->err};
             default: return Error::msg(std::string("protocol: unexpected ") + proc::msg_name(m->type));
         }
     }
-    if (!o.pid_file.empty()) TRY(write_pid_file(o.pid_file, child.pid()));
-    UniqueFd pidfd = child.release_pidfd();
+    if (!o.pid_file.empty()) TRY(write_pid_file(o.pid_file, child->pid()));
+    UniqueFd pidfd = child->release_pidfd();
     if (o.detach) return 0;
     return supervise(pidfd.get(), master.get());
 }

@@ -69,8 +69,53 @@ Result<void> setup(ExecSpec& s, UniqueFd& slave) {
     return {};
 }
 
-[[noreturn]] void exec_main(ExecSpec& s) {
+// clone3 with CLONE_PIDFD (+CLONE_INTO_CGROUP); pid 0 in the child.
+Result<Spawned> clone_exec(uint64_t flags, int cgroup_fd) {
+    clone_args args;
+    std::memset(&args, 0, sizeof args);
+    int pidfd = -1;
+    args.flags = CLONE_PIDFD | flags;
+    args.pidfd = reinterpret_cast<uint64_t>(&pidfd);
+    // CLONE_PARENT takes the caller's exit signal (clone3 refuses another)
+    args.exit_signal = (flags & CLONE_PARENT) ? 0 : SIGCHLD;
+    if (cgroup_fd >= 0) {
+        args.flags |= CLONE_INTO_CGROUP;
+        args.cgroup = uint64_t(cgroup_fd);
+    }
+    long pid = syscall(SYS_clone3, &args, sizeof args);
+    if (pid < 0) return Error::sys("clone3", errno);
+    Spawned s;
+    s.pid = pid_t(pid);
+    s.pidfd.reset(pidfd);
+    return s;
+}
+
+// fork_in_pidns (see init.hpp): returns only in the real process, which is
+// in every namespace of the container already.
+void become_pidns_child(ExecSpec& s, int cgroup_fd) {
+    Result<Spawned> c = Error::msg("");
+    if (setns(s.init_pidfd, s.join_flags | CLONE_NEWPID) < 0)
+        c = Error::sys("join the container's namespaces", errno);
+    else
+        c = clone_exec(CLONE_PARENT, cgroup_fd);
+    if (!c) {
+        (void)send_msg(s.sync_fd, Msg::Fail, c.error().message, -1, c.error().err);
+        _exit(1);
+    }
+    if (c->pid == 0) {
+        s.join_flags = 0;
+        return;
+    }
+    (void)send_msg(s.sync_fd, Msg::Forked, std::to_string(c->pid), c->pidfd.get());
+    _exit(0);
+}
+
+[[noreturn]] void exec_main(ExecSpec& s, int cgroup_fd) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (s.fork_in_pidns) {
+        become_pidns_child(s, cgroup_fd);
+        prctl(PR_SET_PDEATHSIG, SIGKILL);  // a fork does not inherit it
+    }
     struct sigaction dfl {};
     dfl.sa_handler = SIG_DFL;
     for (int sig = 1; sig < NSIG; ++sig)
@@ -113,22 +158,8 @@ Result<void> setup(ExecSpec& s, UniqueFd& slave) {
 }  // namespace
 
 Result<Spawned> spawn_exec(ExecSpec& spec, int cgroup_fd) {
-    clone_args args;
-    std::memset(&args, 0, sizeof args);
-    int pidfd = -1;
-    args.flags = CLONE_PIDFD;
-    args.pidfd = reinterpret_cast<uint64_t>(&pidfd);
-    args.exit_signal = SIGCHLD;
-    if (cgroup_fd >= 0) {
-        args.flags |= CLONE_INTO_CGROUP;
-        args.cgroup = uint64_t(cgroup_fd);
-    }
-    long pid = syscall(SYS_clone3, &args, sizeof args);
-    if (pid < 0) return Error::sys("clone3", errno);
-    if (pid == 0) exec_main(spec);
-    Spawned s;
-    s.pid = pid_t(pid);
-    s.pidfd.reset(pidfd);
+    TRY_ASSIGN(Spawned s, clone_exec(0, cgroup_fd));
+    if (s.pid == 0) exec_main(spec, cgroup_fd);
     return s;
 }
 

@@ -55,6 +55,13 @@ namespace skiff::proc {
 // container's pid namespace (for its children) before clone3; the child
 // joins the rest with one setns() on the init's pidfd, then applies its
 // process plan exactly like an init would.
+//
+// An unprivileged parent cannot enter a pid namespace its user namespace
+// does not own (setns wants CAP_SYS_ADMIN in the caller's own user
+// namespace too).  Then fork_in_pidns: the child joins the user namespace
+// and the pid namespace together, and clone3s (CLONE_PARENT) the real
+// process, which is skiff's child and is reported with Forked; the
+// intermediate exits.
 struct ExecSpec {
     int init_pidfd = -1;
     int join_flags = 0;        // namespaces the container has that skiff is not in
@@ -65,6 +72,7 @@ struct ExecSpec {
     bool terminal = false;
     int preserve_fds = 0;
     unsigned long console_rows = 0, console_cols = 0;
+    bool fork_in_pidns = false;
 };
 
 oci::Result<Spawned> spawn_exec(ExecSpec& spec, int cgroup_fd);

@@ -24,6 +24,7 @@ const char* msg_name(Msg m) {
         case Msg::SeccompListener: return "seccomp-listener";
         case Msg::Ready: return "ready";
         case Msg::Fail: return "fail";
+        case Msg::Forked: return "forked";
     }
     return "unknown";
 }

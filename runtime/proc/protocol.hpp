@@ -36,6 +36,7 @@ enum class Msg : uint32_t {
     SeccompListener,
     Ready,
     Fail,
+    Forked,  // exec's intermediate: the real process's pidfd (fd) and pid (payload)
 };
 
 const char* msg_name(Msg m);

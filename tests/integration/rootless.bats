@@ -272,16 +272,17 @@ c["mounts"].append({"destination": "/locked2", "type": "bind", "source": "'"$TES
 @test "rootless: exec as the user joins the container's namespaces" {
 	# An unprivileged skiff cannot setns() into the container's pid
 	# namespace itself (the kernel also wants CAP_SYS_ADMIN in the caller's
-	# own user namespace); exec needs an intermediate process that joins
-	# the user namespace first (runc's nsexec shape).  Not done yet.
-	skip "rootless exec: not implemented (join the container's pid namespace: Operation not permitted)"
+	# own user namespace): its child joins the user namespace first, then
+	# forks the process into the pid namespace.
 	ustart "$ID" sleep 100
-	run urt exec "$ID" sh -c 'id -u; cat /proc/self/uid_map; echo $$'
+	run urt exec "$ID" sh -c 'id -u; cat /proc/self/uid_map; echo $$; tr "\0" " " </proc/1/cmdline; echo; exit 3'
 	echo "$output"
-	[ "$status" -eq 0 ]
+	[ "$status" -eq 3 ]
 	[ "$(echo "$output" | sed -n 1p)" = "0" ]
 	echo "$output" | sed -n 2p | grep -Eq "^ *0 +$RL_UID +1"
 	[ "$(echo "$output" | sed -n 3p)" != "1" ]
+	# the container's pid namespace: its pid 1 is the container's init
+	[ "$(echo "$output" | sed -n 4p)" = "sleep 100 " ]
 }
 
 @test "rootless: another user can neither see nor touch the containers" {
