@@ -29,15 +29,7 @@ constexpr std::string_view kRlimits[] = {
     "RLIMIT_MSGQUEUE", "RLIMIT_NICE",  "RLIMIT_RTPRIO", "RLIMIT_RTTIME",
 };
 
-std::string quote(std::string_view s) {
-    // Built by appends: GCC 12 warns falsely (-Wrestrict) on "\"" + std::string(s).
-    std::string q;
-    q.reserve(s.size() + 2);
-    q += '"';
-    q += s;
-    q += '"';
-    return q;
-}
+using oci::quote;
 std::string idx(std::string_view base, size_t i) {
     return std::string(base) + "[" + std::to_string(i) + "]";
 }

@@ -20,15 +20,6 @@ using oci::Error;
 
 constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-// Built by appending: GCC 12 at -O3 warns (-Wrestrict) on "\"" + std::string.
-std::string quoted(std::string_view s) {
-    std::string q;
-    q.reserve(s.size() + 2);
-    q += '"';
-    q += s;
-    q += '"';
-    return q;
-}
 
 bool exists(const char* path) {
     struct stat st;
@@ -43,9 +34,9 @@ oci::Result<void> plan_command(const oci::Process& p, ProcessPlan::Impl& im) {
             return Error::msg("process.args[" + std::to_string(i) + "]: contains a NUL byte");
 
     if (p.cwd.empty() || p.cwd[0] != '/')
-        return Error::msg("process.cwd: " + quoted(p.cwd) + " is not an absolute path");
+        return Error::msg("process.cwd: " + oci::quote(p.cwd) + " is not an absolute path");
     if (p.cwd.size() >= PATH_MAX || p.cwd.find('\0') != std::string::npos)
-        return Error::msg("process.cwd: " + quoted(p.cwd) + " is not a valid path");
+        return Error::msg("process.cwd: " + oci::quote(p.cwd) + " is not a valid path");
     im.cwd = p.cwd;
 
     bool have_path = false, have_home = false;
@@ -54,7 +45,7 @@ oci::Result<void> plan_command(const oci::Process& p, ProcessPlan::Impl& im) {
             const std::string& kv = (*p.env)[i];
             size_t eq = kv.find('=');
             if (eq == std::string::npos || eq == 0 || kv.find('\0') != std::string::npos)
-                return Error::msg("process.env[" + std::to_string(i) + "]: " + quoted(kv) +
+                return Error::msg("process.env[" + std::to_string(i) + "]: " + oci::quote(kv) +
                                   " is not of the form KEY=VALUE");
             if (eq == 4 && kv.compare(0, 4, "HOME") == 0) have_home = true;
             if (!have_path && kv.compare(0, eq, "PATH") == 0 && eq == 4) {
@@ -91,14 +82,14 @@ oci::Result<void> plan_user(const oci::Process& p, ProcessPlan::Impl& im) {
 oci::Result<void> plan_lsm(const oci::Process& p, const ProcessHost& host, ProcessPlan::Impl& im) {
     if (p.apparmorProfile && !p.apparmorProfile->empty()) {
         if (!host.apparmor)
-            return Error::msg("process.apparmorProfile: profile " + quoted(*p.apparmorProfile) +
+            return Error::msg("process.apparmorProfile: profile " + oci::quote(*p.apparmorProfile) +
                               " is required, but this host has no AppArmor enabled");
         im.lsm.push_back({"/proc/self/attr/apparmor/exec", "exec " + *p.apparmorProfile,
                           "process.apparmorProfile"});
     }
     if (p.selinuxLabel && !p.selinuxLabel->empty()) {
         if (!host.selinux)
-            return Error::msg("process.selinuxLabel: label " + quoted(*p.selinuxLabel) +
+            return Error::msg("process.selinuxLabel: label " + oci::quote(*p.selinuxLabel) +
                               " is required, but this host has no SELinux enabled");
         im.lsm.push_back({"/proc/self/attr/exec", *p.selinuxLabel, "process.selinuxLabel"});
     }

@@ -20,21 +20,12 @@ constexpr int kMpolFStaticNodes = 1 << 15;
 constexpr int kMpolFRelativeNodes = 1 << 14;
 constexpr int kMpolFNumaBalancing = 1 << 13;
 
-// Built by appending: GCC 12 at -O3 warns (-Wrestrict) on "\"" + std::string.
-std::string quoted(std::string_view s) {
-    std::string q;
-    q.reserve(s.size() + 2);
-    q += '"';
-    q += s;
-    q += '"';
-    return q;
-}
 
 oci::Result<size_t> parse_id(std::string_view s, std::string_view list) {
     size_t v = 0;
     auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
     if (s.empty() || ec != std::errc() || end != s.data() + s.size())
-        return Error::msg("invalid list " + quoted(list) + ": " + quoted(s) + " is not a number");
+        return Error::msg("invalid list " + oci::quote(list) + ": " + oci::quote(s) + " is not a number");
     return v;
 }
 
@@ -167,7 +158,7 @@ oci::Result<void> plan_mempolicy(const oci::MemoryPolicy& m, SchedPlan& out) {
 oci::Result<void> plan_personality(const oci::Personality& p, SchedPlan& out) {
     if (!p.domain) return Error::msg("linux.personality.domain: required");
     if (p.flags && !p.flags->empty())
-        return Error::msg("linux.personality.flags: unsupported flag " + quoted(p.flags->front()) +
+        return Error::msg("linux.personality.flags: unsupported flag " + oci::quote(p.flags->front()) +
                           " (no flags are supported)");
     out.personality = *p.domain == oci::PersonalityDomain::Linux32 ? PER_LINUX32 : PER_LINUX;
     return oci::ok();
@@ -183,7 +174,7 @@ oci::Result<IdSet> parse_id_list(std::string_view list, size_t limit, const char
         size_t comma = list.find(',', pos);
         if (comma == std::string_view::npos) comma = list.size();
         std::string_view item = list.substr(pos, comma - pos);
-        if (item.empty()) return Error::msg("invalid list " + quoted(list) + ": empty element");
+        if (item.empty()) return Error::msg("invalid list " + oci::quote(list) + ": empty element");
         size_t dash = item.find('-');
         TRY_ASSIGN(size_t lo, parse_id(item.substr(0, dash), list));
         size_t hi = lo;
@@ -192,9 +183,9 @@ oci::Result<IdSet> parse_id_list(std::string_view list, size_t limit, const char
             hi = h;
         }
         if (hi < lo)
-            return Error::msg("invalid list " + quoted(list) + ": range " + quoted(item) + " ends before it starts");
+            return Error::msg("invalid list " + oci::quote(list) + ": range " + oci::quote(item) + " ends before it starts");
         if (hi >= limit)
-            return Error::msg("invalid list " + quoted(list) + ": " + what + " " + std::to_string(hi) +
+            return Error::msg("invalid list " + oci::quote(list) + ": " + what + " " + std::to_string(hi) +
                               " is out of range (the maximum is " + std::to_string(limit - 1) + ")");
         for (size_t i = lo; i <= hi; ++i) set.set(i);
         pos = comma + 1;

@@ -9,58 +9,28 @@
 // SECONDS (default 30) pass first, so a broken runtime cannot hang a test.
 // The socket file is removed on exit.
 #ifndef _GNU_SOURCE
-#define _GNU_SOURCE  // accept4, MSG_CMSG_CLOEXEC (meson passes it already)
 #endif
-#include <errno.h>
 #include <signal.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
 
-static const char *sock_path;
-
-static void on_alarm(int sig) {
-    (void)sig;
-    static const char msg[] = "recvtty: timed out\n";
-    if (write(2, msg, sizeof msg - 1) < 0) { /* exiting anyway */ }
-    if (sock_path) unlink(sock_path);
-    _exit(3);
-}
-
-static int fail(const char *what) {
-    fprintf(stderr, "recvtty: %s: %s\n", what, strerror(errno));
-    if (sock_path) unlink(sock_path);
-    return 1;
-}
+#include "sock.h"
 
 // One message carrying one fd; the payload (the runtime sends the pty's
 // name) is ignored.
 static int receive_fd(int conn) {
     char payload[256];
-    char control[CMSG_SPACE(sizeof(int))];
-    struct iovec iov = {.iov_base = payload, .iov_len = sizeof payload};
-    struct msghdr msg = {0};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
+    int fds[1];
+    size_t nfds;
     ssize_t n;
     do {
-        n = recvmsg(conn, &msg, MSG_CMSG_CLOEXEC);
+        n = recv_fds(conn, payload, sizeof payload, fds, 1, &nfds);
     } while (n < 0 && errno == EINTR);
     if (n < 0) return -1;
-    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-    if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
-        c->cmsg_len != CMSG_LEN(sizeof(int))) {
+    if (nfds != 1) {
         errno = EBADMSG;
         return -1;
     }
-    int fd;
-    memcpy(&fd, CMSG_DATA(c), sizeof fd);
-    return fd;
+    return fds[0];
 }
 
 static int write_all(int fd, const char *buf, size_t len) {
@@ -75,6 +45,7 @@ static int write_all(int fd, const char *buf, size_t len) {
 }
 
 int main(int argc, char **argv) {
+    tool_name = "recvtty";
     const char *input = NULL;
     unsigned timeout = 30;
     int opt;
@@ -90,17 +61,8 @@ int main(int argc, char **argv) {
     signal(SIGALRM, on_alarm);
     alarm(timeout);
 
-    struct sockaddr_un addr = {.sun_family = AF_UNIX};
-    if (strlen(argv[optind]) >= sizeof addr.sun_path) {
-        fprintf(stderr, "recvtty: socket path too long\n");
-        return 2;
-    }
-    strcpy(addr.sun_path, argv[optind]);
-    int lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (lfd < 0) return fail("socket");
-    if (bind(lfd, (struct sockaddr *)&addr, sizeof addr) < 0) return fail("bind");
-    sock_path = argv[optind];
-    if (listen(lfd, 1) < 0) return fail("listen");
+    int lfd = sock_bind(argv[optind], SOCK_STREAM, 1);
+    if (lfd < 0) return 1;
 
     int conn = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
     if (conn < 0) return fail("accept");

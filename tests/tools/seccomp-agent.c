@@ -11,9 +11,6 @@
 // listener fd whose processes have all exited is closed ("closed: N").
 // Exits 0 on SIGTERM, 3 when SECONDS (default 60) pass, so a broken runtime
 // cannot hang a test.  The socket file is removed on exit.
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE
-#endif
 #include <errno.h>
 #include <linux/seccomp.h>
 #include <poll.h>
@@ -27,63 +24,25 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "sock.h"
+
 #define MAX_FDS 128
-
-static const char *sock_path;
-static volatile sig_atomic_t stop;
-
-static void on_term(int sig) {
-    (void)sig;
-    stop = 1;
-}
-
-static void on_alarm(int sig) {
-    (void)sig;
-    static const char msg[] = "seccomp-agent: timed out\n";
-    if (write(2, msg, sizeof msg - 1) < 0) { /* exiting anyway */ }
-    if (sock_path) unlink(sock_path);
-    _exit(3);
-}
-
-static int fail(const char *what) {
-    fprintf(stderr, "seccomp-agent: %s: %s\n", what, strerror(errno));
-    if (sock_path) unlink(sock_path);
-    return 1;
-}
 
 // One message per connection: state JSON + the listener fd.
 static int receive_listener(int conn) {
     static char payload[65536];
-    char control[CMSG_SPACE(sizeof(int) * 4)];
-    struct iovec iov = {.iov_base = payload, .iov_len = sizeof payload - 1};
-    struct msghdr msg = {0};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
+    int fd = -1;
+    size_t nfds;
     ssize_t n;
     do {
-        n = recvmsg(conn, &msg, MSG_CMSG_CLOEXEC);
+        n = recv_fds(conn, payload, sizeof payload, &fd, 1, &nfds);
     } while (n < 0 && errno == EINTR);
     if (n < 0) return -1;
-    payload[n] = '\0';
-    int fd = -1;
-    for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-            size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-            int fds[4];
-            memcpy(fds, CMSG_DATA(c), count * sizeof(int));
-            for (size_t i = 0; i < count; i++) {
-                if (fd < 0) fd = fds[i];
-                else close(fds[i]);
-            }
-        }
-    }
     printf("state: %s\n", payload);
-    if (fd < 0) printf("error: no fd received\n");
+    if (!nfds) printf("error: no fd received\n");
     fflush(stdout);
     errno = EPROTO;
-    return fd;
+    return nfds ? fd : -1;
 }
 
 // Answer one notification; returns -1 when the fd is dead.
@@ -110,6 +69,7 @@ static int handle(int fd, struct seccomp_notif *req, struct seccomp_notif_resp *
 }
 
 int main(int argc, char **argv) {
+    tool_name = "seccomp-agent";
     int timeout = 60, opt;
     while ((opt = getopt(argc, argv, "t:")) != -1) {
         if (opt == 't') timeout = atoi(optarg);
@@ -129,18 +89,8 @@ int main(int argc, char **argv) {
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
 
-    struct sockaddr_un addr = {.sun_family = AF_UNIX};
-    if (strlen(argv[optind]) >= sizeof addr.sun_path) {
-        fprintf(stderr, "seccomp-agent: socket path too long\n");
-        return 2;
-    }
-    strcpy(addr.sun_path, argv[optind]);
-    int lsock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (lsock < 0) return fail("socket");
-    unlink(addr.sun_path);
-    if (bind(lsock, (struct sockaddr *)&addr, sizeof addr) < 0) return fail("bind");
-    sock_path = argv[optind];
-    if (listen(lsock, 16) < 0) return fail("listen");
+    int lsock = sock_bind(argv[optind], SOCK_STREAM, 16);
+    if (lsock < 0) return 1;
 
     struct seccomp_notif_sizes sizes;
     if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) < 0) return fail("SECCOMP_GET_NOTIF_SIZES");
