@@ -12,6 +12,7 @@ packages=(
 	catch2 clang libclang-rt-14-dev scdoc
 	busybox-static bats python3 time util-linux
 	hyperfine runc crun
+	systemd
 )
 
 sudo=()

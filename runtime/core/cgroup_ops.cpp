@@ -5,6 +5,7 @@
 
 #include "cgroups/cgroup.hpp"
 #include "cgroups/resources.hpp"
+#include "cgroups/systemd.hpp"
 #include "common/log.hpp"
 #include "core/container.hpp"
 #include "core/lifecycle.hpp"
@@ -63,6 +64,10 @@ Result<void> update(const GlobalOptions& g, const std::string& id, const oci::Re
     auto& lx = cfg.linux ? *cfg.linux : cfg.linux.emplace();
     oci::Resources merged = cgroups::merge_resources(lx.resources.value_or(oci::Resources{}), patch);
     TRY(cgroups::update_resources(c.rec.cgroup_path, merged, lx.devices ? &*lx.devices : nullptr));
+    // systemd driver (issue 5): the limits are in force; systemd's record of them follows.
+    if (!c.rec.systemd_unit.empty())
+        if (auto u = cgroups::systemd::update_unit(c.rec.systemd_unit, merged, c.rec.owner_uid != 0); !u)
+            log::warn(u.error().message);
     lx.resources = merged;
     c.rec.config_json = oci::write_config(cfg, false);
     return c.dir.save(c.rec).wrap("update: save state");

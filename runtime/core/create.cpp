@@ -11,6 +11,7 @@
 #include <cstdlib>
 
 #include "cgroups/cgroup.hpp"
+#include "cgroups/systemd.hpp"
 #include "common/failpoint.hpp"
 #include "common/log.hpp"
 #include "common/timings.hpp"
@@ -145,7 +146,10 @@ Result<Created> create_container(const GlobalOptions& g, const CreateOptions& o,
         TRY_ASSIGN(spec.seccomp, seccomp::compile(*cfg.linux->seccomp, g.root + "/.cache/seccomp"));
     }
     spec.seccomp_early = spec.seccomp && (!process.noNewPrivileges.value_or(false) || spec.seccomp->needs_listener());
-    TRY_ASSIGN(cgroups::CgroupPlan cg_plan, cgroups::plan_cgroup(cfg, o.id));
+    cgroups::CgroupPlan cg_plan;
+    if (!g.systemd_cgroup) {
+        TRY_ASSIGN(cg_plan, cgroups::plan_cgroup(cfg, o.id));
+    }
     timings::mark("plans ready");
 
     UniqueFd console_sock;
@@ -154,6 +158,12 @@ Result<Created> create_container(const GlobalOptions& g, const CreateOptions& o,
     }
 
     // --- cgroup, init: unwound in reverse on failure ---
+    // systemd driver (issue 5): the cgroup is a transient scope's, made by systemd.
+    cgroups::systemd::Scope scope;
+    if (g.systemd_cgroup) {
+        TRY_ASSIGN(scope, cgroups::systemd::Scope::start(cfg, o.id, rootless.unprivileged));
+        cg_plan = cgroups::CgroupPlan{true, scope.cgroup_path()};
+    }
     TRY_ASSIGN(cgroups::Cgroup cg, cgroups::Cgroup::create(cg_plan));
     // Limits and the device filter go on before clone3 puts the init in.
     TRY(cgroups::apply_resources(cg, cfg.linux && cfg.linux->resources ? *cfg.linux->resources : oci::Resources{},
@@ -171,6 +181,7 @@ Result<Created> create_container(const GlobalOptions& g, const CreateOptions& o,
     rec.cgroup_path = cg.path();
     rec.cgroup_created = cg.created();
     rec.systemd_cgroup = g.systemd_cgroup;
+    rec.systemd_unit = scope.unit();
     rec.has_pid_namespace = spec.ns.new_pid || spec.ns.pid_join;
     rec.config_json = oci::write_config(cfg, false);
 
@@ -204,6 +215,7 @@ Result<Created> create_container(const GlobalOptions& g, const CreateOptions& o,
     ChildGuard child(spawned->pid, std::move(spawned->pidfd));
     child_sock.reset();
     if (cg.fd() >= 0 && !placed) TRY(cg.add_pid(child.pid()));
+    scope.release_placeholder();  // the init holds the scope now
     TRY(failpoint("after-clone"));
 
     rec.pid = child.pid();
@@ -225,6 +237,7 @@ Result<Created> create_container(const GlobalOptions& g, const CreateOptions& o,
     TRY(dir.save(rec));
     if (!o.pid_file.empty()) TRY(write_pid_file(o.pid_file, child.pid()));
     cg.commit();
+    scope.commit();
     dir.commit();
     Created out{std::move(dir), std::move(rec), child.release_pidfd(), std::move(master)};
     return out;

@@ -17,6 +17,7 @@
 
 #include "cgroups/cgroup.hpp"
 #include "common/log.hpp"
+#include "common/timings.hpp"
 #include "core/container.hpp"
 #include "core/lifecycle.hpp"
 #include "linux/namespaces.hpp"
@@ -131,6 +132,7 @@ Result<int> exec(const GlobalOptions& g, const ExecOptions& o) {
         return Error::msg("cannot exec in a paused container " + o.id + " (use --ignore-paused to override)");
     flock(dir.fd(), LOCK_UN);  // exec does not hold the container lock (many may run at once)
 
+    timings::mark("state loaded");
     TRY_ASSIGN(oci::Config cfg, oci::parse_config(rec.config_json, dir.path() + "/state.json"));
     TRY_ASSIGN(oci::Process process, build_process(o, cfg));
     const bool terminal = process.terminal.value_or(false);
@@ -176,6 +178,7 @@ Result<int> exec(const GlobalOptions& g, const ExecOptions& o) {
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) return Error::sys("socketpair", errno);
     UniqueFd parent_sock(sv[0]), child_sock(sv[1]);
     spec.sync_fd = child_sock.get();
+    timings::mark("plans ready");
 
     // Enter the container's pid namespace for the child only, then return.
     // Unprivileged (rootless), the kernel refuses that here: the child then
@@ -199,6 +202,7 @@ Result<int> exec(const GlobalOptions& g, const ExecOptions& o) {
     if (join_pid && setns(own_pidns.get(), CLONE_NEWPID) < 0)
         log::debug(std::string("return to skiff's pid namespace: ") + strerror(errno));
     if (!spawned) return std::move(spawned).error();
+    timings::mark("clone3");
     std::optional<ChildGuard> child(std::in_place, spawned->pid, std::move(spawned->pidfd));
     child_sock.reset();
 
@@ -234,6 +238,7 @@ Result<int> exec(const GlobalOptions& g, const ExecOptions& o) {
             default: return Error::msg(std::string("protocol: unexpected ") + proc::msg_name(m->type));
         }
     }
+    timings::mark("process ready");
     if (!o.pid_file.empty()) TRY(write_pid_file(o.pid_file, child->pid()));
     UniqueFd pidfd = child->release_pidfd();
     if (o.detach) return 0;

@@ -5,7 +5,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <systemd/sd-daemon.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -13,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "common/libsystemd.hpp"
 #include "common/log.hpp"
 
 namespace skiff::core {
@@ -191,9 +191,10 @@ Result<bool> NotifyRelay::relay_ready(int init_pidfd, pid_t mainpid, int timeout
     // sd_notify reads the target from the environment; `start` may have
     // been given it only through create's record
     if (::setenv("NOTIFY_SOCKET", host_.c_str(), 1) < 0) return Error::sys("setenv NOTIFY_SOCKET", errno);
-    int r = sd_notify(0, msg.c_str());
+    TRY_ASSIGN(const sd::Functions* sd, sd::load());
+    int r = sd->sd_notify(0, msg.c_str());
     if (r < 0) return Error::sys("send READY to NOTIFY_SOCKET \"" + host_ + "\"", -r);
-    r = sd_notify_barrier(0, kBarrierTimeoutUsec);
+    r = sd->sd_notify_barrier(0, kBarrierTimeoutUsec);
     if (r < 0) log::debug("notify: barrier on \"" + host_ + "\": " + std::strerror(-r));
     // Later messages have no reader: the socket goes away with us, so the
     // container's senders fail rather than fill a buffer nobody drains.

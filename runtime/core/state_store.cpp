@@ -164,6 +164,7 @@ std::string record_to_json(const ContainerRecord& r) {
     for (const auto& c : r.cgroup_created) gen_str(g, c);
     yajl_gen_array_close(g);
     gen_key_bool(g, "systemd_cgroup", r.systemd_cgroup);
+    gen_key_str(g, "systemd_unit", r.systemd_unit);
     gen_key_bool(g, "has_pid_namespace", r.has_pid_namespace);
     gen_key_str(g, "config_json", r.config_json);
     yajl_gen_map_close(g);
@@ -244,6 +245,8 @@ Result<ContainerRecord> record_from_json(std::string_view json, std::string_view
             }
         } else if (key == "systemd_cgroup") {
             TRY(want_bool(r.systemd_cgroup));
+        } else if (key == "systemd_unit") {
+            TRY(want_str(r.systemd_unit));
         } else if (key == "has_pid_namespace") {
             TRY(want_bool(r.has_pid_namespace));
         } else if (key == "config_json") {

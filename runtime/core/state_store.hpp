@@ -31,6 +31,7 @@ struct ContainerRecord {
     std::string cgroup_path;      // absolute path under /sys/fs/cgroup, "" when none
     std::vector<std::string> cgroup_created;  // cgroups skiff made (deepest last), removed on delete
     bool systemd_cgroup = false;
+    std::string systemd_unit;       // --systemd-cgroup: the transient scope, stopped on delete
     bool has_pid_namespace = true;  // false: kill --all / delete must kill by cgroup
     std::string config_json;        // the config as parsed, compact (hooks, poststop, annotations)
 };

@@ -12,7 +12,7 @@ build=${SKIFF_FUZZ_BUILD:-$src/build-fuzz}
 spec=${SKIFF_SPEC_DIR:-$src/../shared/oci-runtime-spec}
 
 if [ ! -f "$build/build.ninja" ]; then
-    CC=clang CXX=clang++ meson setup "$build" "$src" -Dfuzz=true \
+    CC=clang CXX=clang++ meson setup "$build" "$src" -Dfuzz=true -Dstatic=false \
         -Db_sanitize=address,undefined -Db_lundef=false
 fi
 ninja -C "$build" tests/fuzz/fuzz-config
