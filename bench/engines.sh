@@ -30,6 +30,7 @@
 # (default "podman ctr").  Not part of the test suite.
 set -euo pipefail
 . "$(dirname "$(readlink -f "$0")")/lib.sh"
+. "$bench_repo/tests/engines/configs.sh"
 bench_v2_view "$@"
 runs=${1:-20}
 engines=${ENGINES:-podman ctr}
@@ -78,21 +79,9 @@ EOF
 bench_podman() {
 	local podman=/usr/bin/podman image=localhost/skiff-bench:1 pm entry name bin
 	[ -x $podman ] && [ -x /usr/bin/conmon ] || { note "podman or conmon missing: podman left out"; return 0; }
-	{
-		cat <<EOF
-[containers]
-default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
-pids_limit = 0
-netns = "none"
-
-[engine]
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-
-[engine.runtimes]
-EOF
-		for entry in "${runtimes[@]}"; do echo "${entry%%|*} = [\"${entry#*|}\"]"; done
-	} >"$work/containers.conf"
+	local confs=()
+	for entry in "${runtimes[@]}"; do confs+=("${entry%%|*}=${entry#*|}"); done
+	podman_conf "" "${confs[@]}" >"$work/containers.conf"
 	export CONTAINERS_CONF=$work/containers.conf
 	pm="$podman --root $work/podman/storage --runroot $work/podman/run --tmpdir $work/podman/tmp"
 	bench_on_exit "$pm rm -a -f -t 0; $pm rmi -a -f"
@@ -119,18 +108,7 @@ bench_ctr() {
 	[ -x $containerd ] && [ -x /usr/bin/ctr ] || { note "containerd or ctr missing: ctr left out"; return 0; }
 	[ -x /usr/bin/umoci ] && [ -x /usr/bin/skopeo ] || { note "umoci or skopeo missing (image build): ctr left out"; return 0; }
 	mkdir -p "$s"
-	cat >"$s/config.toml" <<EOF
-version = 2
-root = "$s/root"
-state = "$s/state"
-disabled_plugins = ["io.containerd.grpc.v1.cri"]
-
-[grpc]
-  address = "$s/containerd.sock"
-
-[plugins."io.containerd.internal.v1.opt"]
-  path = "$s/opt"
-EOF
+	containerd_conf "$s" >"$s/config.toml"
 	setsid $containerd --config "$s/config.toml" </dev/null >"$s/containerd.log" 2>&1 &
 	bench_on_exit "bench_stop_pid $!"
 	c="/usr/bin/ctr -a $s/containerd.sock"

@@ -18,22 +18,7 @@ setup_file() {
 	# the pod's infra command: podman passes --infra-command as one argv word
 	printf '#!/bin/sh\nexec sleep 100000\n' >"$SUITE_DIR/rootfs/bin/pause"
 	chmod 755 "$SUITE_DIR/rootfs/bin/pause"
-	# The v2 view has no pids controller and this host's hard rlimits are
-	# below podman's defaults; "none" keeps podman off the host's network.
-	cat >"$SUITE_DIR/containers.conf" <<EOF
-[containers]
-default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
-pids_limit = 0
-netns = "none"
-
-[engine]
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-runtime = "skiff"
-
-[engine.runtimes]
-skiff = ["$SKIFF"]
-EOF
+	podman_conf skiff "skiff=$SKIFF" >"$SUITE_DIR/containers.conf"
 	export CONTAINERS_CONF="$SUITE_DIR/containers.conf"
 	start_view
 	tar -C "$SUITE_DIR/rootfs" -cf "$SUITE_DIR/rootfs.tar" .

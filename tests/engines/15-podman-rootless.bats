@@ -33,20 +33,7 @@ setup_file() {
 	mkdir -m 700 "$SUITE_DIR/xdg"
 	chown "$PR_UID:$PR_GID" "$SUITE_DIR/xdg"
 	mkdir -p "$PR_HOME/.config/containers"
-	cat >"$PR_HOME/.config/containers/containers.conf" <<EOF
-[containers]
-default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
-pids_limit = 0
-netns = "none"
-
-[engine]
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-runtime = "skiff"
-
-[engine.runtimes]
-skiff = ["$SUITE_DIR/skiff"]
-EOF
+	podman_conf skiff "skiff=$SUITE_DIR/skiff" >"$PR_HOME/.config/containers/containers.conf"
 	printf '[storage]\ndriver = "vfs"\n' >"$PR_HOME/.config/containers/storage.conf"
 	chown -R "$PR_UID:$PR_GID" "$PR_HOME/.config"
 	tar -C "$SUITE_DIR/rootfs" -cf "$SUITE_DIR/rootfs.tar" .

@@ -24,18 +24,7 @@ setup_file() {
 	suite_dir containerd
 	own_cgroup_parent default
 	local s=$SUITE_DIR
-	cat >"$s/config.toml" <<EOF
-version = 2
-root = "$s/root"
-state = "$s/state"
-disabled_plugins = ["io.containerd.grpc.v1.cri"]
-
-[grpc]
-  address = "$s/containerd.sock"
-
-[plugins."io.containerd.internal.v1.opt"]
-  path = "$s/opt"
-EOF
+	containerd_conf "$s" >"$s/config.toml"
 	start_view
 	start_daemon containerd "$CONTAINERD" --config "$s/config.toml"
 	wait_until 30 test -S "$s/containerd.sock" || return 0

@@ -12,6 +12,7 @@
 # SKIFF selects the runtime (default: the built skiff).
 
 REPO_ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+. "$BATS_TEST_DIRNAME/configs.sh"
 : "${BATS_TEST_TIMEOUT:=180}"
 : "${SKIFF:=$REPO_ROOT/build/runtime/skiff}"
 export SKIFF

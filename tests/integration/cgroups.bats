@@ -195,7 +195,7 @@ assert "hugetlb" in e["data"] and "memory" in e["data"], e' "$ID"
 	rt_bg kill "$ID" KILL
 	local i
 	for ((i = 0; i < 50; i++)); do kill -0 "$ev" 2>/dev/null || break; sleep 0.1; done
-	! kill -0 "$ev" 2>/dev/null
+	not kill -0 "$ev" 2>/dev/null
 	[ "$(grep -c '"type":"stats"' "$TEST_DIR/events")" -ge 2 ]
 }
 

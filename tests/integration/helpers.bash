@@ -15,6 +15,15 @@ REPO_ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 PYTHON=/usr/bin/python3
 [ -x "$PYTHON" ] || PYTHON=python3
 
+# not CMD...: fails when CMD succeeds.  Unlike `! CMD`, which bats (set -e)
+# ignores unless it is a test's last command, it can fail a test anywhere.
+not() {
+	if "$@"; then
+		echo "expected to fail: $*" >&2
+		return 1
+	fi
+}
+
 is_skiff() {
 	"$RUNTIME" --version 2>/dev/null | head -n1 | grep -q '^skiff version'
 }

@@ -20,7 +20,7 @@ load helpers
 	pid_alive "$pid"
 	# the init waits in its own pid namespace, not yet running `sleep`
 	[ "$(readlink /proc/$pid/ns/pid)" != "$(readlink /proc/self/ns/pid)" ]
-	! grep -qx sleep "/proc/$pid/comm"
+	not grep -qx sleep "/proc/$pid/comm"
 
 	rt_bg start "$ID"
 	[ "$status" -eq 0 ]
@@ -31,7 +31,7 @@ load helpers
 	run rt kill "$ID" KILL
 	[ "$status" -eq 0 ]
 	wait_status "$ID" stopped
-	! pid_alive "${INIT_PIDS[0]}"
+	not pid_alive "${INIT_PIDS[0]}"
 
 	run rt delete "$ID"
 	[ "$status" -eq 0 ]

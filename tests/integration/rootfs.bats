@@ -116,7 +116,7 @@ c['mounts'].append({'destination': '/rel-link/$name-rel', 'type': 'tmpfs', 'sour
 	# whatever happened inside, the host's /etc is untouched
 	[ ! -e "/etc/$name" ]
 	[ ! -e "/etc/$name-rel" ]
-	! grep -q "/etc/$name" /proc/self/mountinfo
+	not grep -q "/etc/$name" /proc/self/mountinfo
 	if [ "$rc" -eq 0 ]; then
 		# resolved inside the rootfs, as runc does (securejoin)
 		[ "$out" = "2" ]

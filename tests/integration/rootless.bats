@@ -342,7 +342,7 @@ c["mounts"].append({"destination": "/locked2", "type": "bind", "source": "'"$TES
 	rl_mapped
 	RESTORE_SUBIDS="$RL_SUB_START-$((RL_SUB_START + RL_SUB_COUNT - 1))"
 	usermod --del-subuids "$RESTORE_SUBIDS" "$RL_USER"
-	! grep -q "^$RL_USER:" /etc/subuid
+	not grep -q "^$RL_USER:" /etc/subuid
 	run urt run --bundle "$BUNDLE" "$ID"
 	echo "$output"
 	[ "$status" -ne 0 ]

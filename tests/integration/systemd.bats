@@ -147,6 +147,13 @@ teardown() {
 
 # --- tests ---
 
+# after a failed create: no unit, no scope cgroup, no state
+assert_no_unit_left() {
+	[ "$(unit_prop "$UNIT" LoadState)" = not-found ]
+	if sdx test -d "$SCOPE_CG"; then echo "cgroup $SCOPE_CG left"; return 1; fi
+	[ -z "$(ls -A "$ROOT" | grep -vx .cache)" ]
+}
+
 @test "systemd: the test systemd runs only this suite's units" {
 	run sdx systemctl --no-pager list-units --all --type=service --plain --no-legend
 	[ "$status" -eq 0 ]
@@ -184,7 +191,7 @@ teardown() {
 	sd delete --force "$ID"
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	[ "$(unit_prop "$UNIT" LoadState)" = not-found ]
-	! sdx test -d "$SCOPE_CG"
+	if sdx test -d "$SCOPE_CG"; then echo "cgroup $SCOPE_CG left"; return 1; fi
 }
 
 @test "systemd: limits land in the scope's cgroup; the properties systemd understands reach the unit" {
@@ -223,7 +230,7 @@ if "cpu" in ctl: r["cpu"] = {"shares": 1024, "quota": 50000, "period": 100000}'
 	sd delete --force "$ID"
 	[ "$status" -eq 0 ]
 	[ "$(unit_prop "$UNIT" LoadState)" = not-found ]
-	! sdx test -d "$SCOPE_CG"
+	if sdx test -d "$SCOPE_CG"; then echo "cgroup $SCOPE_CG left"; return 1; fi
 }
 
 @test "systemd: update writes the delegated cgroup (and TasksMax on the unit where pids exists)" {
@@ -259,9 +266,7 @@ c["linux"]["resources"] = {"pids": {"limit": 42}}'
 	sd create --bundle "$BUNDLE" "$ID"
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"linux.resources.pids"* ]]
-	[ "$(unit_prop "$UNIT" LoadState)" = not-found ]
-	! sdx test -d "$SCOPE_CG"
-	[ -z "$(ls -A "$ROOT" | grep -vx .cache)" ]
+	assert_no_unit_left
 }
 
 @test "systemd: a failure after the scope started leaves no unit, no cgroup, no state" {
@@ -270,9 +275,7 @@ c["mounts"].append({"destination": "/x", "source": "/does/not/exist", "type": "b
 	sd create --bundle "$BUNDLE" "$ID"
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"/does/not/exist"* ]]
-	[ "$(unit_prop "$UNIT" LoadState)" = not-found ]
-	! sdx test -d "$SCOPE_CG"
-	[ -z "$(ls -A "$ROOT" | grep -vx .cache)" ]
+	assert_no_unit_left
 }
 
 @test "systemd: a unit that already exists is a clear error and is left alone" {
