@@ -200,7 +200,9 @@ IdOwner current_owner() {
     who.id = ::geteuid();
     who.gid = ::getegid();
     const std::string want = std::to_string(who.id);
-    for (auto line : split(read_small_file("/etc/passwd"), '\n')) {
+    // named: a temporary in a range-for initializer dies before the loop
+    const std::string passwd = read_small_file("/etc/passwd");
+    for (auto line : split(passwd, '\n')) {
         auto f = split(line, ':');
         if (f.size() >= 3 && f[2] == want) {
             who.name = std::string(f[0]);
