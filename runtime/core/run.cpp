@@ -28,10 +28,12 @@ Result<int> run(const GlobalOptions& g, const CreateOptions& o) {
     // Others (state, kill, exec) must not wait for our lock while we supervise.
     flock(c.dir.fd(), LOCK_UN);
     TRY_ASSIGN(int code, supervise(c.pidfd.get(), c.console_master.get()));
+    timings::mark("exited");
     if (!o.keep) {
         flock(c.dir.fd(), LOCK_EX);
         auto d = destroy(c.dir, c.record);
         if (!d) log::warn(d.error().message);
+        timings::mark("deleted");
     }
     return code;
 }
