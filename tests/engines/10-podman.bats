@@ -183,6 +183,6 @@ EOF
 @test "podman: nothing of skiff's is left" {
 	ok pm ps -a -q
 	[ -z "$output" ]
-	ok "$SKIFF" list --format json
+	ok v "$SKIFF" list --format json
 	! grep -q "$SUITE_DIR" <<<"$output"
 }

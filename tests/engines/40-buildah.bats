@@ -80,6 +80,6 @@ teardown() {
 }
 
 @test "buildah: nothing of skiff's is left" {
-	ok "$SKIFF" list --format json
+	ok v "$SKIFF" list --format json
 	! grep -q "$SUITE_DIR" <<<"$output"
 }

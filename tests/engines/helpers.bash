@@ -58,8 +58,13 @@ suite_dir() {
 # namespace.  Everything of the engine runs in it.
 start_view() {
 	local ready="$SUITE_DIR/view.ready"
+	# skiff's default root (podman and buildah pass no --root) is a tmpfs
+	# of the view: its state and seccomp cache go with the view.  A
+	# /run/skiff made for the mount point is removed by stop_view.
+	[ -d /run/skiff ] || { mkdir -m 700 /run/skiff && touch "$SUITE_DIR/made-run-skiff"; }
 	setsid unshare -m sh -c 'mount --make-rprivate / &&
-		mount -t cgroup2 none /sys/fs/cgroup && touch "$1" && exec sleep infinity' \
+		mount -t cgroup2 none /sys/fs/cgroup &&
+		mount -t tmpfs -o mode=700 skiff-root /run/skiff && touch "$1" && exec sleep infinity' \
 		sh "$ready" </dev/null >"$SUITE_DIR/view.log" 2>&1 3>&- &
 	VIEW_PID=$!
 	export VIEW_PID
@@ -145,6 +150,7 @@ stop_view() {
 	remove_cgroups
 	stop_pid "$VIEW_PID"
 	VIEW_PID=
+	[ ! -e "$SUITE_DIR/made-run-skiff" ] || rmdir /run/skiff 2>/dev/null || true
 }
 
 # The host's v2 hierarchy is /sys/fs/cgroup/unified; inside a view (or on
