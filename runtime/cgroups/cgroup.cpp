@@ -195,19 +195,22 @@ Result<std::vector<pid_t>> pids(const std::string& path) {
     return out;
 }
 
+bool kill_all(const std::string& path) {
+    const std::string file = path + "/cgroup.kill";
+    int fd = open(file.c_str(), O_WRONLY | O_CLOEXEC);
+    bool ok = fd >= 0 && write(fd, "1", 1) == 1;
+    if (!ok) log::debug("write 1 to " + file + ": " + strerror(errno));
+    if (fd >= 0) close(fd);
+    return ok;
+}
+
 Result<void> destroy(const std::string& path, const std::vector<std::string>& created) {
     if (path.empty()) return {};
     struct stat st;
     if (stat(path.c_str(), &st) < 0) return {};  // already gone
     // Kill whatever is left, then wait for the cgroup to be empty
     // (cgroup.events "populated 0"); rmdir fails with EBUSY until then.
-    {
-        int fd = open((path + "/cgroup.kill").c_str(), O_WRONLY | O_CLOEXEC);
-        if (fd >= 0) {
-            if (write(fd, "1", 1) < 0) log::debug("cgroup.kill: " + std::string(strerror(errno)));
-            close(fd);
-        }
-    }
+    kill_all(path);
     for (int i = 0; i < 200; ++i) {
         if (rmdir(path.c_str()) == 0 || errno == ENOENT) break;
         if (errno != EBUSY) return Error::sys("remove cgroup \"" + path + "\"", errno);

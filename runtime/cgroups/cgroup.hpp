@@ -56,6 +56,10 @@ class Cgroup {
 // leaf and every parent skiff created (deepest first).
 oci::Result<void> destroy(const std::string& path, const std::vector<std::string>& created);
 
+// cgroup.kill: SIGKILL to every process in the cgroup and below; false
+// (said at debug level) where the kernel lacks it or refuses.
+bool kill_all(const std::string& path);
+
 // Pids in cgroup.procs.
 oci::Result<std::vector<pid_t>> pids(const std::string& path);
 

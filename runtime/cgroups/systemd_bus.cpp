@@ -285,11 +285,7 @@ bool exists(const std::string& path) {
 
 // cgroup.kill, then wait (at most ~10 s) for cgroup.events "populated 0".
 void kill_and_wait_empty(const std::string& path) {
-    int fd = open((path + "/cgroup.kill").c_str(), O_WRONLY | O_CLOEXEC);
-    if (fd >= 0) {
-        if (write(fd, "1", 1) < 0) log::debug("cgroup.kill in " + path + ": " + std::strerror(errno));
-        close(fd);
-    }
+    kill_all(path);
     for (int i = 0; i < 2000; ++i) {
         std::ifstream f(path + "/cgroup.events");
         if (!f) return;

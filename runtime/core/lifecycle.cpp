@@ -48,10 +48,7 @@ std::vector<pid_t> pids_in_pid_namespace(pid_t init) {
 
 Result<void> signal_all(const ContainerRecord& r, int sig) {
     if (!r.cgroup_path.empty()) {
-        if (sig == SIGKILL) {
-            std::ofstream k(r.cgroup_path + "/cgroup.kill");
-            if (k << "1" << std::flush) return {};
-        }
+        if (sig == SIGKILL && cgroups::kill_all(r.cgroup_path)) return {};
         TRY_ASSIGN(auto pids, cgroups::pids(r.cgroup_path));
         for (pid_t p : pids) ::kill(p, sig);
         return {};
