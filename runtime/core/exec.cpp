@@ -10,6 +10,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <optional>
@@ -66,8 +67,18 @@ Result<oci::Process> build_process(const ExecOptions& o, const oci::Config& cfg)
     if (!o.cwd.empty()) p.cwd = o.cwd;
     if (p.cwd.empty()) p.cwd = "/";
     if (!o.env.empty()) {
+        // --env K=V replaces the process's K (runc): appending would leave
+        // the container's value first, where getenv() and the PATH lookup find it.
         if (!p.env) p.env.emplace();
-        for (const auto& e : o.env) p.env->push_back(e);
+        for (const auto& e : o.env) {
+            const size_t eq = e.find('=');
+            auto same_key = [&](const std::string& kv) {
+                return eq != std::string::npos && kv.size() > eq && kv.compare(0, eq + 1, e, 0, eq + 1) == 0;
+            };
+            auto it = std::find_if(p.env->begin(), p.env->end(), same_key);
+            if (it == p.env->end()) p.env->push_back(e);
+            else *it = e;
+        }
     }
     if (!o.user.empty()) {
         if (!p.user) p.user.emplace();
@@ -82,9 +93,11 @@ Result<oci::Process> build_process(const ExecOptions& o, const oci::Config& cfg)
         p.user->additionalGids = o.additional_gids;
     }
     if (!o.caps.empty()) {
+        // Bounding, effective and permitted only (runc >= 1.1.2, CVE-2022-29162):
+        // inheritable or ambient would pass the capability on across execve
+        // to every program the process runs, non-root users included.
         if (!p.capabilities) p.capabilities.emplace();
-        for (auto* set : {&p.capabilities->bounding, &p.capabilities->effective, &p.capabilities->permitted,
-                          &p.capabilities->inheritable, &p.capabilities->ambient}) {
+        for (auto* set : {&p.capabilities->bounding, &p.capabilities->effective, &p.capabilities->permitted}) {
             if (!*set) set->emplace();
             for (const auto& c : o.caps) (*set)->push_back(c);
         }

@@ -115,6 +115,26 @@ c["process"]["cwd"] = "/"'
 	[ "$status" -ne 0 ]
 }
 
+@test "exec: --env replaces a variable the container's process already has (PATH included)" {
+	cfg 'c["process"]["env"] = ["PATH=/usr/bin:/bin", "KEEP=me", "DUP=old", "SKIFF_IT_DIR='"$TEST_DIR"'"]'
+	start_sleeper
+	mkdir -p "$ROOTFS/custom"
+	printf '#!/bin/sh\necho custom-tool\n' >"$ROOTFS/custom/mytool"
+	chmod 755 "$ROOTFS/custom/mytool"
+	run rt exec --env PATH=/custom:/bin --env DUP=new "$ID" sh -c 'echo "$PATH"; echo "$DUP|$KEEP"; env | grep -c "^DUP="; env | grep -c "^PATH="' 3>&-
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "/custom:/bin" ]
+	[ "${lines[1]}" = "new|me" ]
+	[ "${lines[2]}" = "1" ]
+	[ "${lines[3]}" = "1" ]
+	# the new PATH is also the one the executable is looked up in
+	run rt exec --env PATH=/custom:/bin "$ID" mytool 3>&-
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = "custom-tool" ]
+}
+
 @test "exec: -p process.json" {
 	start_sleeper
 	cat >"$TEST_DIR/process.json" <<EOF
