@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "common/log.hpp"
+
 namespace skiff::linux {
 namespace {
 
@@ -103,10 +105,17 @@ oci::Result<CapPlan> plan_caps(const oci::Opt<oci::Capabilities>& caps, const Ca
             std::string field = std::string("process.capabilities.") + s.field;
             for (const auto& name : *s.names) {
                 auto c = cap_from_name(name);
-                if (!c) return oci::Error::msg(field + ": unknown capability \"" + name + "\"");
+                if (!c) {
+                    // Images carry names of newer kernels; runc and crun warn
+                    // and go on, so a newer image still runs here.
+                    warnings.push_back(field + ": unknown capability \"" + name + "\"; ignored");
+                    log::warn(warnings.back());
+                    continue;
+                }
                 if (*c > host.last_cap) {
                     warnings.push_back(field + ": capability \"" + name +
                                        "\" is not known to the running kernel; skipped");
+                    log::warn(warnings.back());
                     continue;
                 }
                 if (!(host.grantable & bit(*c))) {

@@ -39,8 +39,9 @@ struct CapPlan {
     std::unique_ptr<std::remove_pointer_t<cap_t>, CapFree> state;  // eff/perm/inh, built in the parent
 };
 
-// Validates the names (unknown -> error naming the field), skips names the
-// kernel lacks or this process cannot grant (appending warnings), and
+// Skips, appending a warning that names the field: names unknown to skiff
+// and caps the running kernel lacks (also logged with log::warn, as runc and
+// crun warn and ignore them), and caps this process cannot grant.  Then
 // prebuilds the libcap state.  Absent `capabilities` means empty sets.
 oci::Result<CapPlan> plan_caps(const oci::Opt<oci::Capabilities>& caps, const CapHost& host,
                                std::vector<std::string>& warnings);

@@ -302,10 +302,16 @@ TEST_CASE("process plan: sysctl must belong to a namespace the container owns", 
 TEST_CASE("process plan: capabilities", "[process]") {
     auto c = base_config();
     c.process->capabilities = oci::Capabilities{};
-    c.process->capabilities->bounding = oci::Strings{"CAP_CHOWN", "CAP_FOO"};
-    CHECK_THAT(plan_error(c), Equals("process.capabilities.bounding: unknown capability \"CAP_FOO\""));
-    c.process->capabilities->bounding = oci::Strings{"cap_chown"};
-    CHECK_THAT(plan_error(c), Contains("unknown capability \"cap_chown\""));
+    // Unknown names (newer kernels' caps in an image) are ignored with a
+    // warning, as runc and crun do; the known ones still apply.
+    c.process->capabilities->bounding = oci::Strings{"CAP_CHOWN", "CAP_FOO", "cap_kill"};
+    {
+        auto u = plan_ok(c, fake_host());
+        CHECK(u.impl->caps.bounding == (1u << CAP_CHOWN));
+        REQUIRE(u.impl->warnings.size() == 2);
+        CHECK_THAT(u.impl->warnings[0], Equals("process.capabilities.bounding: unknown capability \"CAP_FOO\"; ignored"));
+        CHECK_THAT(u.impl->warnings[1], Contains("unknown capability \"cap_kill\""));
+    }
 
     c.process->capabilities = oci::Capabilities{};
     c.process->capabilities->bounding = oci::Strings{"CAP_CHOWN", "CAP_KILL", "CAP_CHECKPOINT_RESTORE"};
