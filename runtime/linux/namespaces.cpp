@@ -2,11 +2,15 @@
 #include "linux/userns_map.hpp"
 
 #include <fcntl.h>
+#include <net/if.h>
 #include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstring>
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
@@ -99,6 +103,7 @@ Result<NamespacePlan> plan_namespaces(const oci::Config& c) {
                 case NamespaceType::Mount: p.new_mount = true; break;
                 case NamespaceType::Pid: p.new_pid = true; break;
                 case NamespaceType::Uts: p.new_uts = true; break;
+                case NamespaceType::Network: p.new_net = true; break;
                 case NamespaceType::Time: p.new_time = true; continue;  // always unshared by the child
                 default: break;
             }
@@ -156,6 +161,21 @@ Result<void> join_namespaces(const NamespacePlan& p) {
 Result<void> unshare_namespaces(const NamespacePlan& p) {
     if (p.unshare_flags && unshare(int(p.unshare_flags)) < 0)
         return Error::sys("unshare namespaces", errno);
+    // Here the child holds every capability in the namespace's owner (a
+    // new user namespace grants them even before its maps are written).
+    if (p.new_net) TRY(bring_up_loopback());
+    return {};
+}
+
+Result<void> bring_up_loopback() {
+    UniqueFd sock(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    if (!sock) return Error::sys("bring up \"lo\": socket", errno);
+    ifreq ifr{};
+    std::memcpy(ifr.ifr_name, "lo", 3);
+    if (ioctl(sock.get(), SIOCGIFFLAGS, &ifr) < 0) return Error::sys("bring up \"lo\": SIOCGIFFLAGS", errno);
+    if (ifr.ifr_flags & IFF_UP) return {};
+    ifr.ifr_flags = short(ifr.ifr_flags | IFF_UP);
+    if (ioctl(sock.get(), SIOCSIFFLAGS, &ifr) < 0) return Error::sys("bring up \"lo\": SIOCSIFFLAGS", errno);
     return {};
 }
 

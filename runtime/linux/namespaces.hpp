@@ -41,6 +41,7 @@ struct NamespacePlan {
     bool new_mount = false;
     bool new_pid = false;
     bool new_uts = false;
+    bool new_net = false;         // created here (not joined): lo is brought up
     bool new_time = false;
     bool joins_time = false;
     std::string uid_map, gid_map; // "containerID hostID size\n" lines
@@ -62,7 +63,12 @@ oci::Result<void> write_id_maps(pid_t pid, const NamespacePlan& p);
 
 // Child.
 oci::Result<void> join_namespaces(const NamespacePlan& p);
-oci::Result<void> unshare_namespaces(const NamespacePlan& p);  // excluding time
+// Unshares the new namespaces (excluding time); in a network namespace
+// skiff created, brings `lo` up (as runc and crun do).
+oci::Result<void> unshare_namespaces(const NamespacePlan& p);
+// In the current network namespace: set IFF_UP on "lo" (needs CAP_NET_ADMIN
+// over it).
+oci::Result<void> bring_up_loopback();
 oci::Result<void> setup_time_namespace(const NamespacePlan& p);
 // After the maps are written: become root of the new user namespace.
 oci::Result<void> become_userns_root();

@@ -102,6 +102,68 @@ c["process"]["capabilities"] = {"bounding": ["CAP_KILL", "CAP_CHOWN", "CAP_NET_B
 	[[ "$output" == *"CapAmb:	$one"* ]]
 }
 
+@test "capabilities: names unknown to the runtime are ignored with a warning (runc, crun)" {
+	cfg 'caps = ["CAP_CHOWN", "CAP_FUTURE_THING", "CAP_KILL"]
+c["process"]["capabilities"] = {k: caps for k in ["bounding", "effective", "permitted"]}'
+	set_args sh -c 'grep ^CapEff /proc/self/status'
+	run "$RUNTIME" --root "$ROOT" --log "$TEST_DIR/log" run --bundle "$BUNDLE" "$ID" 3>&-
+	echo "$output"
+	cat "$TEST_DIR/log" || true
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"CapEff:	$(cap_mask CAP_CHOWN CAP_KILL)"* ]]
+	# runc and skiff say so in --log; crun 1.27 ignores them silently
+	[[ "$RUNTIME" == *crun* ]] || grep -q 'CAP_FUTURE_THING' "$TEST_DIR/log"
+}
+
+@test "capabilities: a capability that is not a string still fails create" {
+	[[ "$RUNTIME" != *crun* ]] || skip "crun 1.27 accepts (and ignores) a non-string capability"
+	cfg 'c["process"]["capabilities"] = {"bounding": ["CAP_CHOWN", 12]}'
+	rt_bg create --bundle "$BUNDLE" "$ID"
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[ ! -e "$ROOT/$ID" ]
+	if is_skiff; then
+		[[ "$output" == *"process.capabilities.bounding[1]"* ]]
+	fi
+}
+
+@test "network namespace: a new one has lo up; a joined one is left as it is" {
+	set_args sh -c 'cat /sys/class/net/lo/operstate; cat /sys/class/net/lo/flags'
+	run rt run --bundle "$BUNDLE" "$ID" 3>&-
+	echo "$output"
+	[ "$status" -eq 0 ]
+	# operstate of lo is "unknown" when up (it has no carrier), "down" otherwise
+	[ "${lines[0]}" != "down" ]
+	[ $((lines[1] & 1)) -eq 1 ]   # IFF_UP
+
+	# also when the network namespace belongs to a new user namespace
+	cp "$BUNDLE/config.json" "$TEST_DIR/config.plain"
+	cfg 'c["linux"]["namespaces"].append({"type": "user"})
+c["linux"]["uidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+c["linux"]["gidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
+	run rt run --bundle "$BUNDLE" "$ID" 3>&-
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ $((lines[1] & 1)) -eq 1 ]
+	cp "$TEST_DIR/config.plain" "$BUNDLE/config.json"
+
+	# joined by path: a namespace with lo down stays that way
+	local holder
+	unshare --net sleep 1000 &
+	holder=$!
+	BG_PIDS+=("$holder")
+	sleep 0.2
+	cfg "c['linux']['namespaces'] = [n if n['type'] != 'network' else {'type': 'network', 'path': '/proc/$holder/ns/net'} for n in c['linux']['namespaces']]"
+	ID2="$ID-joined"
+	IDS+=("$ID2")
+	run rt run --bundle "$BUNDLE" "$ID2" 3>&-
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "down" ]
+	[ $((lines[1] & 1)) -eq 0 ]
+	kill "$holder"
+}
+
 @test "process: noNewPrivileges sets NoNewPrivs" {
 	cfg 'c["process"]["noNewPrivileges"] = True'
 	set_args grep '^NoNewPrivs:' /proc/self/status
