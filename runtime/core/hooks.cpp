@@ -9,8 +9,10 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <string_view>
 
 #include "common/fd.hpp"
+#include "common/log.hpp"
 
 namespace skiff::core {
 
@@ -27,6 +29,15 @@ std::vector<char*> to_argv(const std::vector<std::string>& v) {
     return out;
 }
 
+// After fork, before execve: async-signal-safe only.
+void close_fds_from(unsigned int first) {
+    if (syscall(SYS_close_range, first, ~0U, 0) == 0) return;
+    // Kernels before 5.9: close what /proc/self/fd would list, by number.
+    long max = sysconf(_SC_OPEN_MAX);
+    if (max < 0 || max > 1 << 20) max = 1 << 20;
+    for (long fd = first; fd < max; ++fd) close(int(fd));
+}
+
 int64_t now_ms() {
     timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -41,9 +52,11 @@ Result<void> run_hook(const oci::Hook& h, const std::string& what, const std::st
     UniqueFd out_r(out[0]), out_w(out[1]);
 
     std::vector<std::string> args = h.args && !h.args->empty() ? *h.args : std::vector<std::string>{h.path};
-    std::vector<std::string> env = h.env ? *h.env : std::vector<std::string>{};
     auto argv = to_argv(args);
-    auto envp = to_argv(env);
+    // No `env`: the runtime's own environment (runc, crun); `env`: exactly it.
+    std::vector<char*> given;
+    if (h.env) given = to_argv(*h.env);
+    char* const* envp = h.env ? given.data() : environ;
 
     pid_t pid = fork();
     if (pid < 0) return Error::sys(what + ": fork", errno);
@@ -52,7 +65,11 @@ Result<void> run_hook(const oci::Hook& h, const std::string& what, const std::st
         dup2(out_w.get(), 1);
         dup2(out_w.get(), 2);
         signal(SIGPIPE, SIG_DFL);
-        execve(h.path.c_str(), argv.data(), envp.data());
+        // Only the state, stdout and stderr: no fd of skiff's caller (or of
+        // skiff) reaches a hook, CLOEXEC or not.
+        close_fds_from(3);
+        for (int fd = 0; fd < 3; ++fd) fcntl(fd, F_SETFD, 0);  // dup2 onto itself keeps CLOEXEC
+        execve(h.path.c_str(), argv.data(), envp);
         dprintf(2, "exec: %s", strerror(errno));
         _exit(127);
     }
@@ -122,9 +139,17 @@ Result<void> run_hook(const oci::Hook& h, const std::string& what, const std::st
 Result<void> run_hooks(const std::optional<std::vector<oci::Hook>>& hooks, const char* kind,
                        const std::string& state_json) {
     if (!hooks) return {};
+    // runtime.md lifecycle: a failing poststart or poststop hook is logged
+    // and the remaining hooks and the lifecycle continue; any other kind
+    // stops at its first failure.
+    const std::string_view k(kind);
+    const bool keep_going = k == "poststart" || k == "poststop";
     for (size_t i = 0; i < hooks->size(); ++i) {
         const auto& h = (*hooks)[i];
-        TRY(run_hook(h, std::string(kind) + " hook [" + std::to_string(i) + "] \"" + h.path + "\"", state_json));
+        auto r = run_hook(h, std::string(kind) + " hook [" + std::to_string(i) + "] \"" + h.path + "\"", state_json);
+        if (r) continue;
+        if (!keep_going) return r;
+        log::warn(r.error().message);
     }
     return {};
 }

@@ -4,6 +4,12 @@
 // the hook's output.  Used by the parent (prestart, createRuntime,
 // poststart, poststop) and by the container's init (createContainer,
 // startContainer).
+//
+// A hook without `env` gets skiff's own environment (as runc and crun);
+// with `env`, exactly that.  A hook gets fds 0-2 only (state on stdin).
+// poststart and poststop: every hook runs; a failure is logged with
+// log::warn and run_hooks succeeds (runtime.md).  Other kinds stop at the
+// first failure and return it.
 #pragma once
 
 #include <string>

@@ -120,3 +120,60 @@ EOF
 	[ $((SECONDS - t0)) -lt 10 ]
 	[ ! -e "$ROOT/$ID" ]
 }
+
+@test "hooks: a failing poststart or poststop hook is logged; the rest still run (runtime.md)" {
+	# runc 1.1.5 fails `create` on it, crun 1.27 fails `start` (and kills
+	# the container); runtime.md says to log a warning and go on
+	skiff_only
+	write_hook
+	local log="$TEST_DIR/hook.log" h="$ROOTFS/hook.sh"
+	cfg "h, log = '$h', '$log'
+def hook(name):
+    return {'path': h, 'args': ['hook.sh', name, log]}
+fail = {'path': '/bin/sh', 'args': ['sh', '-c', 'echo hook-says-no; exit 3']}
+c['hooks'] = {
+    'poststart': [hook('poststart-0'), fail, hook('poststart-2')],
+    'poststop': [fail, hook('poststop-1')],
+}"
+	set_args sleep 100
+	rt_bg create --bundle "$BUNDLE" "$ID"
+	echo "create: $status $output"
+	[ "$status" -eq 0 ]
+	track_pid "$(container_pid "$ID")"
+	run "$RUNTIME" --root "$ROOT" --log "$TEST_DIR/start.log" start "$ID" </dev/null 3>&-
+	echo "start: $status $output"
+	# runc 1.1 fails `start` on a failing poststart hook (and kills the
+	# container); the spec says to warn and go on
+	if is_skiff; then
+		[ "$status" -eq 0 ]
+		grep -q 'poststart hook \[1\].*exit status 3' "$TEST_DIR/start.log"
+		[ "$(container_status "$ID")" = running ]
+	fi
+	run rt kill "$ID" KILL
+	wait_status "$ID" stopped
+	run "$RUNTIME" --root "$ROOT" --log "$TEST_DIR/delete.log" delete "$ID" 3>&-
+	echo "delete: $status $output"
+	[ "$status" -eq 0 ]
+	[ ! -e "$ROOT/$ID" ]
+	run cat "$log"
+	echo "$output"
+	if is_skiff; then
+		[ "${lines[0]}" = "poststart-0 running" ]
+		[ "${lines[1]}" = "poststart-2 running" ]
+		grep -q 'poststop hook \[0\].*exit status 3' "$TEST_DIR/delete.log"
+	fi
+	# every runtime runs the poststop hook after the failing one
+	grep -qx 'poststop-1 stopped' "$log"
+}
+
+@test "hooks: a hook without env gets the runtime's environment; with env, exactly that" {
+	cfg "c['hooks'] = {'createRuntime': [
+    {'path': '/bin/sh', 'args': ['sh', '-c', 'env > $TEST_DIR/env-inherited']},
+    {'path': '/bin/sh', 'args': ['sh', '-c', 'env > $TEST_DIR/env-given'], 'env': ['ONLY=this']}]}"
+	SKIFF_TEST_MARK=mark-$$ rt_bg run --bundle "$BUNDLE" "$ID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	grep -qx "SKIFF_TEST_MARK=mark-$$" "$TEST_DIR/env-inherited"
+	grep -qx "ONLY=this" "$TEST_DIR/env-given"
+	not grep -q "SKIFF_TEST_MARK" "$TEST_DIR/env-given"
+}
