@@ -5,15 +5,18 @@
 //   u32 insn_count | canon bytes | insns | u64 fnv1a64 of all bytes before
 // The canonical string is stored whole and compared on read, so a hash
 // collision is a miss, never the wrong filter.
+#include <dirent.h>
 #include <fcntl.h>
 #include <seccomp.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <vector>
 
 #include "common/fd.hpp"
 #include "seccomp/program.hpp"
@@ -22,7 +25,8 @@ namespace skiff::seccomp::cache {
 namespace {
 
 constexpr char kMagic[8] = {'S', 'K', 'I', 'F', 'F', 'B', 'P', 'F'};
-constexpr uint32_t kFormat = 1;
+// 2: programs carry the ENOSYS stub (enosys.cpp); format-1 files are misses.
+constexpr uint32_t kFormat = 2;
 constexpr size_t kHeader = sizeof kMagic + 5 * sizeof(uint32_t);
 // Far above BPF_MAXINSNS programs; a bigger file is not ours.
 constexpr size_t kMaxFile = 4u << 20;
@@ -49,6 +53,18 @@ uint32_t get_u32(const char* p) {
     return v;
 }
 
+// Owned by us and writable by nobody else.
+bool trusted(const struct stat& st) {
+    return st.st_uid == ::geteuid() && (st.st_mode & (S_IWGRP | S_IWOTH)) == 0;
+}
+
+bool trusted_dir(const std::string& dir) {
+    struct stat st;
+    return ::lstat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode) && trusted(st);
+}
+
+std::string dir_of(const std::string& path) { return path.substr(0, path.rfind('/')); }
+
 }  // namespace
 
 uint64_t fnv1a64(const void* data, size_t n, uint64_t h) {
@@ -74,6 +90,7 @@ std::string canonical(const oci::Seccomp& s) {
         put(out, "build", u.version);
     }
     put(out, "native", seccomp_arch_native());
+    put(out, "stub", "enosys-1");  // what enosys.cpp prepends, by version
     put(out, "default", oci::enum_name(s.defaultAction));
     put_opt(out, "defaultErrnoRet", s.defaultErrnoRet);
     if (s.architectures) {
@@ -115,10 +132,11 @@ std::string file_name(const std::string& cache_dir, const std::string& canon) {
 }
 
 bool read(const std::string& path, const std::string& canon, Program::Impl& out) {
+    if (!trusted_dir(dir_of(path))) return false;
     UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
     if (!fd) return false;
     struct stat st;
-    if (::fstat(fd.get(), &st) < 0 || !S_ISREG(st.st_mode) || st.st_size < 0 ||
+    if (::fstat(fd.get(), &st) < 0 || !S_ISREG(st.st_mode) || !trusted(st) || st.st_size < 0 ||
         static_cast<size_t>(st.st_size) > kMaxFile)
         return false;
     std::string buf(static_cast<size_t>(st.st_size), '\0');
@@ -144,6 +162,10 @@ bool read(const std::string& path, const std::string& canon, Program::Impl& out)
     out.listener = listener != 0;
     out.insns.resize(count);
     std::memcpy(out.insns.data(), buf.data() + kHeader + canon_len, size_t{count} * sizeof(sock_filter));
+    // Recently used: evicted last.  atime, set explicitly (relatime would
+    // skip it), so the mtime still says when the program was written.
+    const timespec used[2] = {{0, UTIME_NOW}, {0, UTIME_OMIT}};
+    ::futimens(fd.get(), used);
     return true;
 }
 
@@ -160,13 +182,17 @@ oci::Result<void> write(const std::string& path, const std::string& canon, const
     buf.append(reinterpret_cast<const char*>(&sum), sizeof sum);
 
     // <root>/.cache/seccomp: create each missing level (a fresh --root has neither).
-    std::string dir = path.substr(0, path.rfind('/'));
+    std::string dir = dir_of(path);
     for (size_t pos = 1; pos != std::string::npos;) {
         pos = dir.find('/', pos + 1);
         std::string level = dir.substr(0, pos);
         if (::mkdir(level.c_str(), 0700) < 0 && errno != EEXIST)
             return oci::Error::sys("create seccomp cache directory \"" + level + "\"", errno);
     }
+    if (!trusted_dir(dir))
+        return oci::Error::msg("seccomp cache directory \"" + dir +
+                               "\" is not a directory owned by uid " + std::to_string(::geteuid()) +
+                               " and writable only by it; not used");
     std::string tmp = path + ".XXXXXX";
     UniqueFd fd(::mkostemp(tmp.data(), O_CLOEXEC));
     if (!fd) return oci::Error::sys("create \"" + tmp + "\"", errno);
@@ -188,7 +214,53 @@ oci::Result<void> write(const std::string& path, const std::string& canon, const
         ::unlink(tmp.c_str());
         return oci::Error::sys("rename \"" + tmp + "\" to \"" + path + "\"", e);
     }
+    evict(dir, path.substr(path.rfind('/') + 1));
     return oci::ok();
+}
+
+void evict(const std::string& dir, const std::string& keep, size_t max_entries, uint64_t max_bytes) {
+    UniqueFd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW));
+    if (!dfd) return;
+    DIR* d = ::fdopendir(::dup(dfd.get()));
+    if (!d) return;
+    struct Entry { std::string name; timespec used; uint64_t bytes; bool keep; };
+    std::vector<Entry> entries;
+    std::vector<std::string> doomed;
+    while (dirent* e = ::readdir(d)) {
+        std::string name = e->d_name;
+        if (name == "." || name == "..") continue;
+        struct stat st;
+        if (::fstatat(dfd.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0) continue;
+        // "<hash>.bpf" and writers' "<hash>.bpf.XXXXXX" temporaries, which
+        // live a few microseconds unless their writer died.
+        const bool entry = name.size() > 4 && name.compare(name.size() - 4, 4, ".bpf") == 0;
+        const bool stale_tmp = !entry && name.find(".bpf.") != std::string::npos &&
+                               st.st_mtime + 60 < ::time(nullptr);
+        if (!S_ISREG(st.st_mode) || !trusted(st) || stale_tmp) {
+            doomed.push_back(name);
+            continue;
+        }
+        if (entry)
+            entries.push_back({name, st.st_atim, uint64_t(st.st_size), name == keep});
+    }
+    ::closedir(d);
+    // Newest first; the entry just written first of all.
+    std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
+        if (a.keep != b.keep) return a.keep;
+        if (a.used.tv_sec != b.used.tv_sec) return a.used.tv_sec > b.used.tv_sec;
+        return a.used.tv_nsec > b.used.tv_nsec;
+    });
+    size_t count = 0;
+    uint64_t bytes = 0;
+    for (const auto& e : entries) {
+        if (count < max_entries && bytes + e.bytes <= max_bytes) {
+            ++count;
+            bytes += e.bytes;
+        } else {
+            doomed.push_back(e.name);
+        }
+    }
+    for (const auto& name : doomed) ::unlinkat(dfd.get(), name.c_str(), 0);
 }
 
 }  // namespace skiff::seccomp::cache

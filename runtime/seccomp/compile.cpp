@@ -260,7 +260,19 @@ oci::Result<std::vector<sock_filter>> build_filter(const oci::Seccomp& s) {
         }
     }
     TRY(add_rules(ctx.get(), s, def));
-    return export_bpf(ctx.get());
+    TRY_ASSIGN(std::vector<sock_filter> insns, export_bpf(ctx.get()));
+    if (!wants_enosys_stub(s.defaultAction)) return insns;
+
+    std::vector<uint32_t> archs{seccomp_arch_native()};
+    if (s.architectures)
+        for (auto a : *s.architectures) archs.push_back(to_arch(a));
+    std::vector<sock_filter> prog = enosys_stub(s, archs);
+    if (prog.empty()) return insns;
+    prog.insert(prog.end(), insns.begin(), insns.end());
+    if (prog.size() > BPF_MAXINSNS)
+        return oci::Error::msg("seccomp filter has " + std::to_string(prog.size()) +
+                               " instructions, the kernel accepts at most " + std::to_string(BPF_MAXINSNS));
+    return prog;
 }
 
 oci::Result<Program> compile(const oci::Seccomp& s, const std::string& cache_dir) {

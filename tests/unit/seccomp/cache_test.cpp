@@ -1,11 +1,14 @@
 // compile() with a cache directory: miss, hit, other profile, corrupt files.
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <iterator>
 
 #include "helpers.hpp"
+#include "seccomp/program.hpp"
 
 using namespace skiff::seccomp;
 using namespace skiff::seccomp::test;
@@ -123,4 +126,74 @@ TEST_CASE("seccomp cache: invalid profiles fail even when cached", "[seccomp]") 
     auto r = compile(s, tmp.path);
     REQUIRE_FALSE(r.ok());
     CHECK(r.error().message == "linux.seccomp.defaultAction: SCMP_ACT_ALLOW does not take an errno return value");
+}
+
+TEST_CASE("seccomp cache: bounded in entries, least recently used evicted first", "[seccomp]") {
+    TempDir tmp;
+    std::string dir = tmp.path + "/cache";
+    auto nth = [](size_t i) {
+        auto s = sample();
+        (*s.syscalls)[0].errnoRet = uint32_t(i + 1);  // a distinct profile each
+        return s;
+    };
+    for (size_t i = 0; i < cache::kMaxEntries + 10; ++i) REQUIRE(compile(nth(i), dir).ok());
+    CHECK(entries(dir).size() == cache::kMaxEntries);
+    // the newest is kept, the oldest went
+    CHECK(compile(nth(cache::kMaxEntries + 9), dir)->cache_hit());
+    CHECK_FALSE(compile(nth(0), dir)->cache_hit());
+
+    // evict() by recency (atime, which a hit sets), the entry just written last
+    TempDir small;
+    std::string d2 = small.path + "/c";
+    REQUIRE(compile(nth(1), d2).ok());
+    REQUIRE(compile(nth(2), d2).ok());
+    REQUIRE(compile(nth(3), d2).ok());
+    auto names = entries(d2);
+    REQUIRE(names.size() == 3);
+    // make 1 the most recently used, then 2 the least
+    struct timespec old[2] = {{1000, 0}, {1000, 0}};
+    for (const auto& f : names) REQUIRE(::utimensat(AT_FDCWD, f.c_str(), old, 0) == 0);
+    REQUIRE(compile(nth(3), d2)->cache_hit());
+    REQUIRE(compile(nth(1), d2)->cache_hit());
+    cache::evict(d2, "", 2, cache::kMaxBytes);
+    CHECK(entries(d2).size() == 2);
+    CHECK_FALSE(compile(nth(2), d2)->cache_hit());  // evicted, now rewritten
+    // and bounded in bytes: one file's worth keeps one file
+    auto size = fs::file_size(entries(d2)[0]);
+    cache::evict(d2, "", 100, size);
+    CHECK(entries(d2).size() == 1);
+}
+
+TEST_CASE("seccomp cache: entries others could write are neither read nor kept", "[seccomp]") {
+    TempDir tmp;
+    std::string dir = tmp.path + "/cache";
+    REQUIRE(compile(sample(), dir).ok());
+    CHECK((fs::status(dir).permissions() & fs::perms::all) == fs::perms::owner_all);
+    auto files = entries(dir);
+    REQUIRE(files.size() == 1);
+    CHECK((fs::status(files[0]).permissions() & fs::perms::all) ==
+          (fs::perms::owner_read | fs::perms::owner_write));
+
+    SECTION("a group- or world-writable file is a miss, and replaced") {
+        fs::permissions(files[0], fs::perms::group_write | fs::perms::others_write, fs::perm_options::add);
+        auto p = compile(sample(), dir);
+        REQUIRE(p.ok());
+        CHECK_FALSE(p->cache_hit());
+        CHECK(compile(sample(), dir)->cache_hit());  // rewritten 0600
+    }
+    SECTION("a world-writable directory is not used at all") {
+        fs::permissions(dir, fs::perms::all);
+        auto p = compile(sample(), dir);
+        REQUIRE(p.ok());
+        CHECK_FALSE(p->cache_hit());
+        CHECK_FALSE(compile(sample(), dir)->cache_hit());
+    }
+    SECTION("a file owned by another user is a miss") {
+        if (::geteuid() == 0) {  // chown needs root
+            REQUIRE(::chown(files[0].c_str(), 12345, 12345) == 0);
+            auto p = compile(sample(), dir);
+            REQUIRE(p.ok());
+            CHECK_FALSE(p->cache_hit());
+        }
+    }
 }

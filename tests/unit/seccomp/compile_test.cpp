@@ -1,10 +1,12 @@
 // compile(): translation errors, skipped entries, flags.  No filter is
 // loaded here (see load_test.cpp).
 #include <linux/seccomp.h>
+#include <seccomp.h>
 
 #include <catch2/catch.hpp>
 
 #include "helpers.hpp"
+#include "seccomp/program.hpp"
 
 using namespace skiff::seccomp;
 using namespace skiff::seccomp::test;
@@ -31,9 +33,11 @@ TEST_CASE("seccomp: unknown syscall names are skipped", "[seccomp]") {
 }
 
 TEST_CASE("seccomp: rules repeating the default action are skipped", "[seccomp]") {
-    auto none = compile(profile(A::Errno), "");
-    auto same = compile(profile(A::Errno, {rule({"getpid"}, A::Errno, EPERM)}), "");
-    auto other = compile(profile(A::Errno, {rule({"getpid"}, A::Errno, 38)}), "");
+    // A permissive default: with a deny default a named syscall also moves
+    // the ENOSYS stub's bound, which adds instructions of its own.
+    auto none = compile(profile(A::Allow), "");
+    auto same = compile(profile(A::Allow, {rule({"getpid"}, A::Allow)}), "");
+    auto other = compile(profile(A::Allow, {rule({"getpid"}, A::Errno, 38)}), "");
     REQUIRE(none.ok());
     REQUIRE(same.ok());
     REQUIRE(other.ok());
@@ -118,4 +122,25 @@ TEST_CASE("seccomp: flags", "[seccomp]") {
     CHECK(q->needs_listener());
     CHECK(q->flags() == (SECCOMP_FILTER_FLAG_TSYNC | SECCOMP_FILTER_FLAG_TSYNC_ESRCH |
                          SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV));
+}
+
+TEST_CASE("seccomp: the ENOSYS stub is added for deny defaults only", "[seccomp]") {
+    auto calls = std::vector<oci::SeccompSyscall>{rule({"getpid"}, A::Allow)};
+    auto deny = compile(profile(A::Errno, calls), "");
+    auto kill = compile(profile(A::KillProcess, calls), "");
+    auto allow = compile(profile(A::Allow, {rule({"getpid"}, A::Errno)}), "");
+    REQUIRE(deny.ok());
+    REQUIRE(kill.ok());
+    REQUIRE(allow.ok());
+    CHECK(skiff::seccomp::wants_enosys_stub(A::Errno));
+    CHECK(skiff::seccomp::wants_enosys_stub(A::Trap));
+    CHECK_FALSE(skiff::seccomp::wants_enosys_stub(A::Allow));
+    CHECK_FALSE(skiff::seccomp::wants_enosys_stub(A::Log));
+    // x86_64 (native): ld arch, jeq, ld nr, jset, 2 checks, ja, ret = 8
+    auto stub = skiff::seccomp::enosys_stub(profile(A::Errno, calls), {seccomp_arch_native()});
+    CHECK(stub.size() == 8);
+    CHECK(deny->instructions() >= stub.size() + 1);
+    // no name resolves: no stub
+    CHECK(skiff::seccomp::enosys_stub(profile(A::Errno, {rule({"no_such_syscall"}, A::Allow)}),
+                                      {seccomp_arch_native()}).empty());
 }

@@ -169,3 +169,29 @@ TEST_CASE("seccomp load: errors", "[seccomp]") {
     Child c(pid);
     CHECK(exited_ok(c.wait()));
 }
+
+TEST_CASE("seccomp load: the ENOSYS stub answers syscalls above the highest named one", "[seccomp][root]") {
+    // exit_group (231) is the highest named on x86_64; getpid (39) allowed.
+    auto s = profile(A::Errno, {rule({"exit_group", "getpid"}, A::Allow), rule({"mkdir"}, A::Errno, 13)});
+    auto p = must_compile(s);
+    int st = run_filtered(p, [&] {
+        if (errno_of(::syscall(1000)) != ENOSYS) return 1;
+        if (errno_of(::syscall(SYS_exit_group + 1)) != ENOSYS) return 2;  // first above the highest
+        if (errno_of(::syscall(SYS_umask, 022)) != EPERM) return 3;       // below: the default
+        if (errno_of(::syscall(SYS_mkdir, "/nonexistent/x", 0700)) != 13) return 4;
+        if (::syscall(SYS_getpid) <= 0) return 5;
+        return 0;
+    });
+    CHECK(WIFEXITED(st));
+    CHECK(WEXITSTATUS(st) == 0);
+
+    // A permissive default has no stub: the same profile with ALLOW lets
+    // umask through and leaves unknown numbers to the kernel.
+    auto allow = must_compile(profile(A::Allow, {rule({"mkdir"}, A::Errno, 13)}));
+    st = run_filtered(allow, [&] {
+        if (errno_of(::syscall(SYS_umask, 022)) != 0) return 1;
+        if (errno_of(::syscall(SYS_mkdir, "/nonexistent/x", 0700)) != 13) return 2;
+        return 0;
+    });
+    CHECK(exited_ok(st));
+}
