@@ -99,12 +99,9 @@ bool is_procfs(int fd) {
     return ::fstatfs(fd, &st) == 0 && st.f_type == PROC_SUPER_MAGIC;
 }
 
-// The file at /proc/REL of the container's view, for writing, only if it
-// really is a procfs file: /proc is a procfs mount (not an image directory),
-// and nothing on the way is a symlink or another mount (a bind mount of a
-// host file over /proc/sys/..., or a symlink an image planted under an
-// unmounted /proc, would otherwise redirect the write to the host).
-int open_proc_file(const char* rel, std::string& why) {
+}  // namespace
+
+int open_procfs_file(const char* rel, int flags, std::string& why) {
     UniqueFd proc(::open("/proc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (!proc) {
         why = "open /proc";
@@ -116,13 +113,15 @@ int open_proc_file(const char* rel, std::string& why) {
         return -1;
     }
     struct open_how how {};
-    how.flags = O_WRONLY | O_CLOEXEC | O_NOFOLLOW;
-    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV;
+    how.flags = static_cast<uint64_t>(flags | O_CLOEXEC | O_NOFOLLOW);
+    // procfs' own plain symlinks ("self", "thread-self") stay inside this
+    // mount; magic links and other mounts are refused.
+    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV;
     int fd;
     do fd = static_cast<int>(::syscall(SYS_openat2, proc.get(), rel, &how, sizeof how));
     while (fd < 0 && errno == EAGAIN);
     if (fd < 0) {
-        why = errno == ELOOP || errno == EXDEV ? "open (symlink or mount on the way, refused)" : "open";
+        why = errno == ELOOP || errno == EXDEV ? "open (a link or mount on the way, refused)" : "open";
         return -1;
     }
     if (!is_procfs(fd)) {
@@ -134,13 +133,11 @@ int open_proc_file(const char* rel, std::string& why) {
     return fd;
 }
 
-}  // namespace
-
 oci::Result<void> apply_sysctl_steps(const std::vector<SysctlStep>& steps) {
     std::string why;
     for (const auto& s : steps) {
         // s.path is "/proc/sys/...": open it below a verified /proc.
-        UniqueFd fd(open_proc_file(s.path.c_str() + 6, why));
+        UniqueFd fd(open_procfs_file(s.path.c_str() + 6, O_WRONLY, why));
         if (!fd) return Error::sys("linux.sysctl \"" + s.key + "\": " + why + " " + s.path, errno);
         ssize_t n = ::write(fd.get(), s.value.data(), s.value.size());
         if (n < 0) return Error::sys("linux.sysctl \"" + s.key + "\": write \"" + s.value + "\" to " + s.path, errno);

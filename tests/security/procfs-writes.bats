@@ -84,3 +84,41 @@ c["linux"]["sysctl"] = {"net.ipv4.ip_forward": "1"}'
 	[ "$status" -eq 0 ]
 	[ "$output" = "$(printf '1\n1')" ]
 }
+
+@test "procfs-writes: process.oomScoreAdj is applied on run and on exec" {
+	cfg 'c["process"]["oomScoreAdj"] = 123'
+	start_container "$ID" sleep 60
+	[ "$(cat "/proc/$(container_pid "$ID")/oom_score_adj")" = 123 ]
+	cat >"$TEST_DIR/p.json" <<-'JSON'
+	{"args": ["cat", "/proc/self/oom_score_adj"], "cwd": "/", "oomScoreAdj": 456}
+	JSON
+	run rt exec --process "$TEST_DIR/p.json" "$ID" 3>&-
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = 456 ]
+}
+
+@test "procfs-writes: exec's oomScoreAdj does not follow a /proc the container replaced" {
+	setup_victim
+	# a container root that can unmount its /proc and plant a fake one whose
+	# self/oom_score_adj points at the volume's file
+	cfg 'c["root"]["readonly"] = False
+c["linux"].pop("maskedPaths", None)
+c["linux"].pop("readonlyPaths", None)
+for s in ("bounding", "effective", "permitted"):
+    c["process"]["capabilities"][s].append("CAP_SYS_ADMIN")'
+	start_container "$ID" sh -c 'umount -l /proc && mkdir -p /proc/self && ln -s /hostvol/net/ipv4/ip_forward /proc/self/oom_score_adj && touch /tmp/planted && sleep 60'
+	local i
+	for ((i = 0; i < 50; i++)); do [ -e "$ROOTFS/tmp/planted" ] && break; sleep 0.1; done
+	[ -L "$ROOTFS/proc/self/oom_score_adj" ]
+	cat >"$TEST_DIR/p.json" <<-'JSON'
+	{"args": ["true"], "cwd": "/", "oomScoreAdj": 500}
+	JSON
+	run rt exec --process "$TEST_DIR/p.json" "$ID" 3>&-
+	echo "status $status: $output"
+	victim_unchanged
+	[ "$status" -ne 0 ]
+	if is_skiff; then
+		[[ "$output" == *process.oomScoreAdj*"not a procfs"* ]]
+	fi
+}
