@@ -89,8 +89,10 @@ c["linux"]["sysctl"] = {"net.ipv4.ip_forward": "1"}'
 	cfg 'c["process"]["oomScoreAdj"] = 123'
 	start_container "$ID" sleep 60
 	[ "$(cat "/proc/$(container_pid "$ID")/oom_score_adj")" = 123 ]
+	# runc 1.1.5 leaves an exec'd process at the init's value
+	is_skiff || return 0
 	cat >"$TEST_DIR/p.json" <<-'JSON'
-	{"args": ["cat", "/proc/self/oom_score_adj"], "cwd": "/", "oomScoreAdj": 456}
+	{"args": ["cat", "/proc/self/oom_score_adj"], "cwd": "/", "env": ["PATH=/bin"], "oomScoreAdj": 456}
 	JSON
 	run rt exec --process "$TEST_DIR/p.json" "$ID" 3>&-
 	echo "$output"
@@ -112,7 +114,7 @@ for s in ("bounding", "effective", "permitted"):
 	for ((i = 0; i < 50; i++)); do [ -e "$ROOTFS/tmp/planted" ] && break; sleep 0.1; done
 	[ -L "$ROOTFS/proc/self/oom_score_adj" ]
 	cat >"$TEST_DIR/p.json" <<-'JSON'
-	{"args": ["true"], "cwd": "/", "oomScoreAdj": 500}
+	{"args": ["true"], "cwd": "/", "env": ["PATH=/bin"], "oomScoreAdj": 500}
 	JSON
 	run rt exec --process "$TEST_DIR/p.json" "$ID" 3>&-
 	echo "status $status: $output"
