@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <unistd.h>
 #include <vector>
@@ -87,7 +88,33 @@ class Reader {
         cur_ = &e;
         return stack_.back()->value(*this, e) ? 1 : 0;
     }
-    int on_key(std::string_view k) { return skip_ > 0 || stack_.back()->key(*this, k) ? 1 : 0; }
+    // Every object, known or skipped, gets a key scope: a duplicate key at
+    // any depth is an error (Go's decoder would let the last one win, which
+    // lets two readers of one document see different configs).
+    int on_start_map() {
+        scopes_.emplace_back();
+        return on_event({Kind::StartMap, false, {}});
+    }
+    int on_key(std::string_view k) {
+        if (scopes_.empty()) return 0;  // cannot happen: yajl reports keys inside objects
+        KeyScope& sc = scopes_.back();
+        std::string key(k);
+        if (key.find('\0') != std::string::npos) {
+            std::string shown;  // as JSON spells it: a raw NUL would cut the message short
+            for (char ch : key) shown += ch ? std::string(1, ch) : std::string("\\u0000");
+            return fail_key(shown, "key contains a NUL character");
+        }
+        if (!sc.seen.insert(key).second) return fail_key(key, "duplicate key");
+        if (skip_ > 0) {
+            sc.last = std::move(key);
+            return 1;
+        }
+        return stack_.back()->key(*this, k) ? 1 : 0;
+    }
+    int on_end_map() {
+        if (!scopes_.empty()) scopes_.pop_back();
+        return on_end();
+    }
     int on_end() {
         if (skip_ > 0) {
             --skip_;
@@ -100,9 +127,16 @@ class Reader {
     }
 
   private:
+    struct KeyScope {
+        std::set<std::string, std::less<>> seen;
+        std::string last;  // the current key, kept only inside skipped values
+    };
+
     size_t here() const { return handle_ ? yajl_get_bytes_consumed(handle_) : 0; }
     size_t value_start() const;
-    bool fail(const std::string& what, size_t at, size_t frames);
+    size_t string_start(size_t end) const;
+    bool fail(const std::string& what, size_t at, size_t frames, std::string_view tail = {});
+    bool fail_key(const std::string& key, const std::string& what);
     std::string located(std::string msg, size_t at) const;
 
     std::string_view doc_;
@@ -110,6 +144,7 @@ class Reader {
     yajl_handle handle_ = nullptr;
     std::vector<std::unique_ptr<Frame>> stack_;
     int skip_ = 0;  // depth inside an unknown property's value
+    std::vector<KeyScope> scopes_;  // one per open object
     const Event* cur_ = nullptr;
     std::optional<Error> err_;
 };
@@ -126,15 +161,56 @@ std::string Reader::located(std::string msg, size_t at) const {
     return msg;
 }
 
-bool Reader::fail(const std::string& what, size_t at, size_t frames) {
+bool Reader::fail(const std::string& what, size_t at, size_t frames, std::string_view tail) {
     std::string path;
     for (size_t i = 0; i < frames && i < stack_.size(); ++i) stack_[i]->segment(path);
+    if (!tail.empty()) {
+        if (!path.empty()) path += '.';
+        path += tail;
+    }
     std::string msg(name_);
     msg += ": ";
     if (!path.empty()) msg += path + ": ";
     msg += what;
     err_ = Error::msg(located(std::move(msg), at));
     return false;
+}
+
+// A key just read: the path is that of the object holding it plus the key;
+// inside a skipped (unknown) property, the keys of the skipped objects too.
+bool Reader::fail_key(const std::string& key, const std::string& what) {
+    size_t at = string_start(here());
+    if (skip_ == 0) {
+        // The holding frame's segment is its current key: make it this one.
+        stack_.back()->key(*this, key);
+        return fail(what, at, stack_.size());
+    }
+    // Inside a skipped value the frames end at the unknown property; the
+    // scopes of the objects opened while skipping name the rest.
+    std::string tail;
+    size_t n = scopes_.size();
+    size_t first = n > static_cast<size_t>(skip_) ? n - static_cast<size_t>(skip_) : 0;
+    for (size_t i = first; i + 1 < n; ++i) {
+        if (scopes_[i].last.empty()) continue;
+        tail += scopes_[i].last;
+        tail += '.';
+    }
+    tail += key;
+    return fail(what, at, stack_.size(), tail);
+}
+
+// The first byte of the JSON string that ends just before `end`.  Inside a
+// JSON string every '"' is escaped, so the opening quote is the nearest one
+// before the closing quote preceded by an even number of backslashes.
+size_t Reader::string_start(size_t end) const {
+    if (end == 0 || end > doc_.size()) return end;
+    for (size_t j = end - 1; j-- > 0;) {
+        if (doc_[j] != '"') continue;
+        size_t bs = 0;
+        while (bs < j && doc_[j - 1 - bs] == '\\') ++bs;
+        if (bs % 2 == 0) return j;
+    }
+    return 0;
 }
 
 // yajl reports how far it has consumed, which is just past the current token;
@@ -149,19 +225,7 @@ size_t Reader::value_start() const {
         case Kind::Number: len = cur_->text.size(); break;
         case Kind::StartMap:
         case Kind::StartArray: len = 1; break;
-        case Kind::String: {
-            // Inside a JSON string every '"' is escaped, so the opening quote is
-            // the nearest one before the closing quote preceded by an even
-            // number of backslashes.
-            if (end == 0) return 0;
-            for (size_t j = end - 1; j-- > 0;) {
-                if (doc_[j] != '"') continue;
-                size_t bs = 0;
-                while (bs < j && doc_[j - 1 - bs] == '\\') ++bs;
-                if (bs % 2 == 0) return j;
-            }
-            return 0;
-        }
+        case Kind::String: return string_start(end);
     }
     return end >= len ? end - len : 0;
 }
@@ -176,16 +240,17 @@ int cb_number(void* c, const char* s, size_t n) {
 int cb_string(void* c, const unsigned char* s, size_t n) {
     return self(c)->on_event({Kind::String, false, {reinterpret_cast<const char*>(s), n}});
 }
-int cb_start_map(void* c) { return self(c)->on_event({Kind::StartMap, false, {}}); }
+int cb_start_map(void* c) { return self(c)->on_start_map(); }
 int cb_start_array(void* c) { return self(c)->on_event({Kind::StartArray, false, {}}); }
 int cb_key(void* c, const unsigned char* s, size_t n) {
     return self(c)->on_key({reinterpret_cast<const char*>(s), n});
 }
-int cb_end(void* c) { return self(c)->on_end(); }
+int cb_end_map(void* c) { return self(c)->on_end_map(); }
+int cb_end_array(void* c) { return self(c)->on_end(); }
 
 const yajl_callbacks kCallbacks = {
     cb_null, cb_bool, nullptr, nullptr, cb_number, cb_string,
-    cb_start_map, cb_key, cb_end, cb_start_array, cb_end,
+    cb_start_map, cb_key, cb_end_map, cb_start_array, cb_end_array,
 };
 
 Result<void> Reader::run() {
@@ -277,6 +342,10 @@ bool accept(Reader& r, X& out, const Event& e, CheckFor<X> check = nullptr) {
             out = e.b;
         } else if constexpr (std::is_same_v<X, std::string>) {
             if (e.kind != Kind::String) return r.type_error("string", e);
+            // Every string ends up as a C string (path, argv, hostname...):
+            // one with a NUL would be silently cut short there.
+            if (e.text.find('\0') != std::string_view::npos)
+                return r.fail_value("must not contain a NUL character");
             out.assign(e.text);
         } else if constexpr (std::is_enum_v<X>) {
             if (e.kind != Kind::String) return r.type_error("string", e);

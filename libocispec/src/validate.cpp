@@ -162,6 +162,16 @@ Result<void> Validator::namespaces(const Config& c) const {
         if (t->path)
             return fail("linux.timeOffsets", "cannot be set when joining a time namespace");
     }
+    // The kernel takes at most HOST_NAME_MAX (64) bytes for either name, and
+    // a C string ends at the first NUL: say so here rather than let the init
+    // fail (or truncate) later.
+    for (auto [field, value] : {std::pair{"hostname", &c.hostname}, {"domainname", &c.domainname}}) {
+        if (!*value) continue;
+        const std::string& n = **value;
+        if (n.size() > 64)
+            return fail(field, "is " + std::to_string(n.size()) + " bytes, longer than 64 bytes (HOST_NAME_MAX)");
+        if (n.find('\0') != std::string::npos) return fail(field, "must not contain a NUL character");
+    }
     if (c.hostname && !c.hostname->empty() && !find_namespace(c, NamespaceType::Uts))
         return fail("hostname", "requires a uts namespace");
     if (c.domainname && !c.domainname->empty() && !find_namespace(c, NamespaceType::Uts))
@@ -242,14 +252,18 @@ Result<void> validate_config(const Config& c, std::string_view name) {
     return ok();
 }
 
+// runc's rule (^[\w+-\.]+$, not "." or ".."), plus a length bound: the id
+// names the state directory and the default cgroup, so it must fit a file
+// name (NAME_MAX, 255 bytes); runc leaves that to mkdir's ENAMETOOLONG.
 Result<void> validate_container_id(std::string_view id) {
     auto bad = [&] {
         return Error::msg("invalid container id " + quote(id) +
                           ": must match [A-Za-z0-9_+.-]+ and not be \".\" or \"..\"");
     };
     if (id.empty() || id == "." || id == "..") return bad();
-    if (id.size() > 1024)
-        return Error::msg("invalid container id: longer than 1024 characters");
+    if (id.size() > 255)
+        return Error::msg("invalid container id: " + std::to_string(id.size()) +
+                          " characters, longer than 255 (a container id names a directory)");
     for (char ch : id) {
         bool ok1 = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
                    (ch >= '0' && ch <= '9') || ch == '_' || ch == '+' || ch == '-' || ch == '.';

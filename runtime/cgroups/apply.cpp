@@ -13,28 +13,30 @@ using oci::Result;
 
 namespace {
 
-Result<void> apply_devices(int cgroup_fd, const oci::Resources& r, const std::vector<oci::Device>* devices) {
-    TRY_ASSIGN(auto rules, device_rules(r.devices ? &*r.devices : nullptr, devices));
+Result<void> apply_devices(int cgroup_fd, const oci::Resources& r) {
+    TRY_ASSIGN(auto rules, device_rules(r.devices ? &*r.devices : nullptr));
     return install_device_filter(cgroup_fd, compile_device_filter(rules));
 }
 
 }  // namespace
 
-Result<void> apply_resources(const Cgroup& cg, const oci::Resources& r, const std::vector<oci::Device>* devices) {
+// linux.devices is not consulted (devices_bpf.hpp): access to a node is
+// linux.resources.devices' decision alone.
+Result<void> apply_resources(const Cgroup& cg, const oci::Resources& r, const std::vector<oci::Device>*) {
     if (cg.path().empty()) return {};
     TRY(apply_resources_at(kRoot, cg.path(), r, false));
-    return apply_devices(cg.fd(), r, devices);
+    return apply_devices(cg.fd(), r);
 }
 
 Result<void> update_resources(const std::string& path, const oci::Resources& r,
-                              const std::vector<oci::Device>* devices) {
+                              const std::vector<oci::Device>*) {
     if (path.empty()) return Error::msg("the container has no cgroup (cgroup v2 is needed to update resources)");
     // Device rules are checked with the rest before anything is written.
-    TRY(device_rules(r.devices ? &*r.devices : nullptr, devices));
+    TRY(device_rules(r.devices ? &*r.devices : nullptr));
     TRY(apply_resources_at(kRoot, path, r, true));
     UniqueFd fd(open(path.c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC));
     if (!fd) return Error::sys("open cgroup \"" + path + "\"", errno);
-    return apply_devices(fd.get(), r, devices);
+    return apply_devices(fd.get(), r);
 }
 
 }  // namespace skiff::cgroups

@@ -49,7 +49,7 @@ namespace {
 const char* first_limit_field(const oci::Resources& r) {
     if (r.memory && !(r.memory == oci::MemoryResources{})) return "linux.resources.memory";
     if (r.cpu && !(r.cpu == oci::CpuResources{})) return "linux.resources.cpu";
-    if (r.pids) return "linux.resources.pids";
+    if (r.pids && r.pids->limit != 0) return "linux.resources.pids";  // 0: not set (pids.cpp)
     if (r.blockIO && !(r.blockIO == oci::BlockIOResources{})) return "linux.resources.blockIO";
     if (r.hugepageLimits && !r.hugepageLimits->empty()) return "linux.resources.hugepageLimits";
     if (r.rdma && !r.rdma->empty()) return "linux.resources.rdma";

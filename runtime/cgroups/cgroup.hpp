@@ -65,8 +65,9 @@ oci::Result<std::vector<pid_t>> pids(const std::string& path);
 
 // create: linux.resources into the new cgroup before the init is cloned
 // into it (controllers enabled up the tree, files written, the device BPF
-// filter attached).  `devices` are the config's linux.devices, allowed in
-// the filter as runc does.  A disabled (empty) Cgroup: nothing to do.
+// filter attached).  `devices` (linux.devices) are not consulted: as runc,
+// access is linux.resources.devices' decision.  A disabled (empty) Cgroup:
+// nothing to do.
 oci::Result<void> apply_resources(const Cgroup& cg, const oci::Resources& r,
                                   const std::vector<oci::Device>* devices = nullptr);
 // update: the same on a live cgroup; every value is validated before the

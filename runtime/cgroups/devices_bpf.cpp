@@ -60,8 +60,7 @@ long bpf(int cmd, bpf_attr* attr) { return syscall(SYS_bpf, cmd, attr, sizeof(*a
 
 }  // namespace
 
-Result<std::vector<DeviceRule>> device_rules(const std::vector<oci::DeviceCgroup>* rules,
-                                             const std::vector<oci::Device>* devices) {
+Result<std::vector<DeviceRule>> device_rules(const std::vector<oci::DeviceCgroup>* rules) {
     std::vector<DeviceRule> out;
     if (rules)
         for (size_t i = 0; i < rules->size(); ++i) {
@@ -79,11 +78,6 @@ Result<std::vector<DeviceRule>> device_rules(const std::vector<oci::DeviceCgroup
             TRY_ASSIGN(d.access, parse_access(f, r.access.value_or("rwm")));
             if (d.access == 0) d.access = kAccAll;  // "" means all, as runc
             out.push_back(d);
-        }
-    if (devices)
-        for (const auto& dev : *devices) {
-            if (dev.type != "c" && dev.type != "b" && dev.type != "u") continue;  // fifos are not device-checked
-            out.push_back({true, dev.type == "b" ? 'b' : 'c', dev.major.value_or(-1), dev.minor.value_or(-1), kAccAll});
         }
     for (const auto& d : kDefaults) out.push_back(d);
     return out;

@@ -1,5 +1,5 @@
 // The device cgroup on v2: linux.resources.devices (plus the devices runc
-// always allows and the config's linux.devices) compiled into a
+// always allows) compiled into a
 // BPF_PROG_TYPE_CGROUP_DEVICE program attached to the container's cgroup.
 #pragma once
 
@@ -22,11 +22,13 @@ struct DeviceRule {
 };
 
 // The rules in evaluation order (the last matching rule decides): the
-// config's, then every linux.devices node, then runc's default allow list
-// (mknod of any char/block device, null, zero, full, random, urandom, tty,
-// console, ptmx, pts/*, net/tun).
-oci::Result<std::vector<DeviceRule>> device_rules(const std::vector<oci::DeviceCgroup>* rules,
-                                                  const std::vector<oci::Device>* devices);
+// config's, then runc's default allow list (mknod of any char/block device,
+// null, zero, full, random, urandom, tty, console, ptmx, pts/*, net/tun).
+// linux.devices nodes are not allowed by being listed: creating a node and
+// granting access to it are separate decisions, and access is
+// linux.resources.devices' (as runc; a filter that denies all must deny a
+// listed /dev/kmsg too).
+oci::Result<std::vector<DeviceRule>> device_rules(const std::vector<oci::DeviceCgroup>* rules);
 
 // Reverse order with an early return per rule: the first match found is
 // the last in config order.  No match: deny.

@@ -124,7 +124,8 @@ oci::Resources merge_resources(const oci::Resources& base, const oci::Resources&
         take(c.realtimeRuntime, p.realtimeRuntime), take(c.realtimePeriod, p.realtimePeriod);
         take(c.cpus, p.cpus), take(c.mems, p.mems), take(c.idle, p.idle);
     }
-    take(r.pids, patch.pids);
+    // pids.limit 0 is "not set" (pids.cpp): it leaves the recorded limit alone.
+    if (patch.pids && patch.pids->limit != 0) r.pids = patch.pids;
     if (patch.blockIO) {
         auto& b = r.blockIO ? *r.blockIO : r.blockIO.emplace();
         const auto& p = *patch.blockIO;

@@ -154,7 +154,9 @@ Result<std::vector<Property>> resource_properties(const oci::Resources& r) {
         TRY_ASSIGN(int64_t swap, swap_to_v2(m.swap.value_or(0), m.limit.value_or(0)));
         if (swap != 0 || m.swap.value_or(0) > 0) out.push_back({"MemorySwapMax", limit(swap)});
     }
-    if (r.pids) out.push_back({"TasksMax", r.pids->limit > 0 ? uint64_t(r.pids->limit) : kInfinity});
+    // pids.limit 0 is "not set" (pids.cpp), as runc's systemd driver
+    if (r.pids && r.pids->limit != 0)
+        out.push_back({"TasksMax", r.pids->limit > 0 ? uint64_t(r.pids->limit) : kInfinity});
     if (r.cpu) {
         const auto& c = *r.cpu;
         const std::string f = "linux.resources.cpu";

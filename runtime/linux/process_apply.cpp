@@ -16,9 +16,12 @@ namespace {
 
 using oci::Error;
 
+// Every caller writes under /proc: only to a real procfs file (sysctl.hpp).
 oci::Result<void> write_file(const char* path, const char* data, size_t len, const char* what) {
-    UniqueFd fd(::open(path, O_WRONLY | O_CLOEXEC));
-    if (!fd) return Error::sys(std::string(what) + ": open " + path, errno);
+    std::string why;
+    UniqueFd fd(std::strncmp(path, "/proc/", 6) == 0 ? open_procfs_file(path + 6, O_WRONLY, why)
+                                                      : ::open(path, O_WRONLY | O_CLOEXEC));
+    if (!fd) return Error::sys(std::string(what) + ": " + (why.empty() ? "open" : why) + " " + path, errno);
     ssize_t n = ::write(fd.get(), data, len);
     if (n < 0) return Error::sys(std::string(what) + ": write \"" + std::string(data, len) + "\" to " + path, errno);
     return oci::ok();

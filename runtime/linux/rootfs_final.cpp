@@ -51,6 +51,10 @@ unsigned long propagation_flag(oci::RootfsPropagation p) {
     case oci::RootfsPropagation::Slave: return MS_SLAVE;
     case oci::RootfsPropagation::Private: return MS_PRIVATE;
     case oci::RootfsPropagation::Unbindable: return MS_UNBINDABLE;
+    case oci::RootfsPropagation::RShared: return MS_SHARED | MS_REC;
+    case oci::RootfsPropagation::RSlave: return MS_SLAVE | MS_REC;
+    case oci::RootfsPropagation::RPrivate: return MS_PRIVATE | MS_REC;
+    case oci::RootfsPropagation::RUnbindable: return MS_UNBINDABLE | MS_REC;
     }
     return MS_SLAVE;
 }

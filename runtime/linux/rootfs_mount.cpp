@@ -112,8 +112,9 @@ oci::Result<void> prepare_rootfs(const RootfsPlan& plan) {
     // Nothing done in here may reach the host: receive its mount events at
     // most.  A "shared" or "unbindable" rootfsPropagation is applied to the
     // new root in finalize_rootfs, where it cannot leak either.
-    bool priv = p.propagation && (*p.propagation == oci::RootfsPropagation::Private ||
-                                  *p.propagation == oci::RootfsPropagation::Unbindable);
+    using RP = oci::RootfsPropagation;
+    bool priv = p.propagation && (*p.propagation == RP::Private || *p.propagation == RP::Unbindable ||
+                                  *p.propagation == RP::RPrivate || *p.propagation == RP::RUnbindable);
     unsigned long prop = (priv ? MS_PRIVATE : MS_SLAVE) | MS_REC;
     if (::mount(nullptr, "/", nullptr, prop, nullptr) < 0)
         return oci::Error::sys(priv ? "make / rprivate" : "make / rslave", errno);

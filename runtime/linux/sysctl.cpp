@@ -1,6 +1,10 @@
 #include "linux/sysctl.hpp"
 
 #include <fcntl.h>
+#include <linux/magic.h>
+#include <linux/openat2.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <string_view>
@@ -88,10 +92,53 @@ oci::Result<std::vector<SysctlStep>> plan_sysctl(const oci::Config& c) {
     return steps;
 }
 
+namespace {
+
+bool is_procfs(int fd) {
+    struct statfs st {};
+    return ::fstatfs(fd, &st) == 0 && st.f_type == PROC_SUPER_MAGIC;
+}
+
+}  // namespace
+
+int open_procfs_file(const char* rel, int flags, std::string& why) {
+    UniqueFd proc(::open("/proc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!proc) {
+        why = "open /proc";
+        return -1;
+    }
+    if (!is_procfs(proc.get())) {
+        why = "/proc is not a procfs mount";
+        errno = EXDEV;
+        return -1;
+    }
+    struct open_how how {};
+    how.flags = static_cast<uint64_t>(flags | O_CLOEXEC | O_NOFOLLOW);
+    // procfs' own plain symlinks ("self", "thread-self") stay inside this
+    // mount; magic links and other mounts are refused.
+    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV;
+    int fd;
+    do fd = static_cast<int>(::syscall(SYS_openat2, proc.get(), rel, &how, sizeof how));
+    while (fd < 0 && errno == EAGAIN);
+    if (fd < 0) {
+        why = errno == ELOOP || errno == EXDEV ? "open (a link or mount on the way, refused)" : "open";
+        return -1;
+    }
+    if (!is_procfs(fd)) {
+        ::close(fd);
+        why = "not a procfs file";
+        errno = EXDEV;
+        return -1;
+    }
+    return fd;
+}
+
 oci::Result<void> apply_sysctl_steps(const std::vector<SysctlStep>& steps) {
+    std::string why;
     for (const auto& s : steps) {
-        UniqueFd fd(::open(s.path.c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW));
-        if (!fd) return Error::sys("linux.sysctl \"" + s.key + "\": open " + s.path, errno);
+        // s.path is "/proc/sys/...": open it below a verified /proc.
+        UniqueFd fd(open_procfs_file(s.path.c_str() + 6, O_WRONLY, why));
+        if (!fd) return Error::sys("linux.sysctl \"" + s.key + "\": " + why + " " + s.path, errno);
         ssize_t n = ::write(fd.get(), s.value.data(), s.value.size());
         if (n < 0) return Error::sys("linux.sysctl \"" + s.key + "\": write \"" + s.value + "\" to " + s.path, errno);
         if (static_cast<size_t>(n) != s.value.size())

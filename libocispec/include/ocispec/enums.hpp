@@ -72,8 +72,12 @@ OCI_DEFINE_ENUM(SeccompArch, OCI_SECCOMP_ARCHS)
     X(WaitKillableRecv, "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV")
 OCI_DEFINE_ENUM(SeccompFlag, OCI_SECCOMP_FLAGS)
 
-#define OCI_ROOTFS_PROPAGATIONS(X) \
-    X(Private, "private") X(Shared, "shared") X(Slave, "slave") X(Unbindable, "unbindable")
+// The schema lists the first four; runc (and so docker, which sends "rslave"
+// and "rshared") also takes the recursive spellings, applied with MS_REC.
+#define OCI_ROOTFS_PROPAGATIONS(X)                                                    \
+    X(Private, "private") X(Shared, "shared") X(Slave, "slave") X(Unbindable, "unbindable") \
+    X(RPrivate, "rprivate") X(RShared, "rshared") X(RSlave, "rslave")                 \
+    X(RUnbindable, "runbindable")
 OCI_DEFINE_ENUM(RootfsPropagation, OCI_ROOTFS_PROPAGATIONS)
 
 #define OCI_PERSONALITY_DOMAINS(X) X(Linux, "LINUX") X(Linux32, "LINUX32")

@@ -107,14 +107,27 @@ TEST_CASE("memory kernel limits and disableOOMKiller are ignored", "[cgroups]") 
     CHECK(plan(r).empty());
 }
 
-TEST_CASE("pids limit: zero or negative means max", "[cgroups]") {
+TEST_CASE("pids limit: negative means max, zero means not set (as runc and crun)", "[cgroups]") {
     oci::Resources r;
     r.pids = oci::PidsResources{32};
     CHECK(value_of(plan(r), "pids.max") == "32");
-    r.pids->limit = 0;
-    CHECK(value_of(plan(r), "pids.max") == "max");
     r.pids->limit = -1;
     CHECK(value_of(plan(r), "pids.max") == "max");
+    CHECK(needed_controllers(plan(r)) == std::vector<std::string>{"pids"});
+    // podman --pids-limit=0: nothing written, so no pids controller needed
+    r.pids->limit = 0;
+    CHECK(plan(r).empty());
+    CHECK(needed_controllers(plan(r)).empty());
+}
+
+TEST_CASE("merge_resources: pids.limit 0 leaves the recorded limit alone", "[cgroups]") {
+    oci::Resources base;
+    base.pids = oci::PidsResources{10};
+    oci::Resources patch;
+    patch.pids = oci::PidsResources{0};
+    CHECK(merge_resources(base, patch).pids->limit == 10);
+    patch.pids->limit = -1;
+    CHECK(merge_resources(base, patch).pids->limit == -1);
 }
 
 TEST_CASE("blockIO weights and throttles become io.weight and io.max", "[cgroups]") {

@@ -121,6 +121,9 @@ TEST_CASE("systemd: memory and pids properties", "[cgroups][systemd]") {
     CHECK(u64(p, "MemoryMax") == kInfinity);
     CHECK(u64(p, "MemorySwapMax") == kInfinity);
     CHECK(u64(p, "TasksMax") == kInfinity);
+    r.pids->limit = 0;  // not set: no TasksMax at all
+    p = props_of(r);
+    CHECK(find(p, "TasksMax") == nullptr);
 
     r.memory->limit = 100;
     r.memory->swap = 50;

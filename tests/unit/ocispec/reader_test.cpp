@@ -96,7 +96,7 @@ TEST_CASE("invalid enum values list the allowed values", "[ocispec][reader]") {
          "linux.seccomp.architectures[1]", "\"SCMP_ARCH_RISCV64\""},
         {with_linux(R"({"seccomp":{"defaultAction":"SCMP_ACT_ALLOW","flags":["TSYNC"]}})"), "linux.seccomp.flags[0]",
          "\"SECCOMP_FILTER_FLAG_TSYNC\""},
-        {with_linux(R"({"rootfsPropagation":"rprivate"})"), "linux.rootfsPropagation", "\"unbindable\""},
+        {with_linux(R"({"rootfsPropagation":"recursive"})"), "linux.rootfsPropagation", "\"runbindable\""},
         {with_process(R"({"cwd":"/","scheduler":{"policy":"SCHED_NORMAL"}})"), "process.scheduler.policy", "\"SCHED_DEADLINE\""},
         {with_process(R"({"cwd":"/","ioPriority":{"class":"BE"}})"), "process.ioPriority.class", "\"IOPRIO_CLASS_IDLE\""},
         {with_linux(R"({"memoryPolicy":{"mode":"bind"}})"), "linux.memoryPolicy.mode", "\"MPOL_LOCAL\""},
@@ -179,13 +179,53 @@ TEST_CASE("null means absent for optional properties only", "[ocispec][reader]")
     CHECK(contains(err(R"({"ociVersion":null})"), "ociVersion: expected string, got null"));
 }
 
-TEST_CASE("duplicate keys: the last one wins", "[ocispec][reader]") {
-    auto c = oci::parse_config(R"({"ociVersion":"0.1","ociVersion":"1.0.0","mounts":[{"destination":"/a"}],
-        "mounts":[{"destination":"/b"},{"destination":"/c"}]})");
-    REQUIRE(c);
-    CHECK(c->ociVersion == "1.0.0");
-    REQUIRE(c->mounts->size() == 2);
-    CHECK(c->mounts->at(0).destination == "/b");
+TEST_CASE("rootfsPropagation: runc's recursive spellings are read and written", "[ocispec][reader]") {
+    using RP = oci::RootfsPropagation;
+    const std::pair<const char*, RP> cases[] = {
+        {"private", RP::Private},   {"shared", RP::Shared},   {"slave", RP::Slave},
+        {"unbindable", RP::Unbindable}, {"rprivate", RP::RPrivate}, {"rshared", RP::RShared},
+        {"rslave", RP::RSlave},     {"runbindable", RP::RUnbindable},
+    };
+    for (const auto& [name, value] : cases) {
+        INFO(name);
+        auto c = oci::parse_config(with_linux(std::string(R"({"rootfsPropagation":")") + name + "\"}"));
+        if (!c) FAIL(c.error().message);
+        CHECK(c->linux->rootfsPropagation == value);
+        CHECK(contains(oci::write_config(*c, false), std::string(R"("rootfsPropagation":")") + name + "\""));
+    }
+}
+
+// Two readers that disagree on which duplicate wins can be made to see two
+// different configs: a duplicate is an error, at any depth, known or not.
+TEST_CASE("duplicate keys are rejected with their path and line", "[ocispec][reader]") {
+    CHECK(err("{\"ociVersion\":\"1.0.0\",\n\"process\":{\"cwd\":\"/\"},\n\"process\":{\"cwd\":\"/x\"}}") ==
+          "config.json: process: duplicate key (line 3, column 1)");
+    CHECK(contains(err(R"({"ociVersion":"0.1","ociVersion":"1.0.0"})"), "config.json: ociVersion: duplicate key"));
+    CHECK(contains(err(with_process(R"({"cwd":"/","user":{"uid":0,"gid":0,"uid":5}})")),
+                   "process.user.uid: duplicate key"));
+    CHECK(contains(err(R"({"ociVersion":"1.0.0","mounts":[{"destination":"/a"},{"destination":"/b","destination":"/c"}]})"),
+                   "mounts[1].destination: duplicate key"));
+    // maps: annotations, sysctl
+    CHECK(contains(err(R"({"ociVersion":"1.0.0","annotations":{"a":"1","b":"2","a":"3"}})"),
+                   "annotations.a: duplicate key"));
+    CHECK(contains(err(with_linux(R"({"sysctl":{"net.x":"1","net.x":"2"}})")), "linux.sysctl.net.x: duplicate key"));
+    // inside unknown properties too
+    CHECK(contains(err(R"({"ociVersion":"1.0.0","x-ext":{"a":{"b":1,"b":2}}})"), "x-ext.a.b: duplicate key"));
+    CHECK(contains(err(R"({"ociVersion":"1.0.0","x-ext":[{"k":1},{"k":1,"k":2}]})"), "x-ext.k: duplicate key"));
+    // the same key in sibling objects is fine
+    auto c = oci::parse_config(R"({"ociVersion":"1.0.0","root":{"path":"r"},
+        "mounts":[{"destination":"/a","x":{"y":1}},{"destination":"/b","x":{"y":2}}]})");
+    if (!c) FAIL(c.error().message);
+    CHECK(c->mounts->size() == 2);
+}
+
+TEST_CASE("a string with a NUL is rejected, not cut short", "[ocispec][reader]") {
+    CHECK(contains(err(R"({"ociVersion":"1.0.0","hostname":"box\u0000evil"})"),
+                   "hostname: must not contain a NUL character"));
+    CHECK(contains(err(with_process(R"({"cwd":"/","args":["sh","a\u0000b"]})")),
+                   "process.args[1]: must not contain a NUL character"));
+    CHECK(contains(err(R"({"ociVersion":"1.0.0","annotations":{"a\u0000b":"x"}})"),
+                   "config.json: annotations.a\\u0000b: key contains a NUL character (line 1, column 38)"));
 }
 
 TEST_CASE("paths through nested arrays and maps", "[ocispec][reader]") {

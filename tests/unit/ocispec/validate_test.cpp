@@ -115,6 +115,21 @@ TEST_CASE("hostname and domainname need a uts namespace", "[ocispec][validate]")
     CHECK(why(c) == "config.json: domainname: requires a uts namespace");
 }
 
+TEST_CASE("hostname and domainname fit HOST_NAME_MAX and hold no NUL", "[ocispec][validate]") {
+    auto c = base();
+    c.hostname = std::string(64, 'h');
+    CHECK(why(c).empty());
+    c.hostname = std::string(65, 'h');
+    CHECK(why(c) == "config.json: hostname: is 65 bytes, longer than 64 bytes (HOST_NAME_MAX)");
+    c.hostname = std::string(50 << 20, 'h');
+    CHECK(why(c) == "config.json: hostname: is 52428800 bytes, longer than 64 bytes (HOST_NAME_MAX)");
+    c.hostname = std::string("box\0evil", 8);
+    CHECK(why(c) == "config.json: hostname: must not contain a NUL character");
+    c.hostname = "box";
+    c.domainname = std::string(65, 'd');
+    CHECK(why(c) == "config.json: domainname: is 65 bytes, longer than 64 bytes (HOST_NAME_MAX)");
+}
+
 TEST_CASE("cgroupsPath: any form, but no ..", "[ocispec][validate]") {
     auto c = base();
     for (const char* ok : {"/skiff/c1", "skiff/c1", "system.slice:skiff:c1", "a..b/c"}) {
@@ -235,6 +250,9 @@ TEST_CASE("container ids follow runc's rule", "[ocispec][validate]") {
     REQUIRE_FALSE(r);
     CHECK(r.error().message ==
           "invalid container id \"a/b\": must match [A-Za-z0-9_+.-]+ and not be \".\" or \"..\"");
-    CHECK(oci::validate_container_id(std::string(1024, 'a')));
-    CHECK_FALSE(oci::validate_container_id(std::string(1025, 'a')));
+    // The id names a directory: at most NAME_MAX (255) characters.
+    CHECK(oci::validate_container_id(std::string(255, 'a')));
+    r = oci::validate_container_id(std::string(256, 'a'));
+    REQUIRE_FALSE(r);
+    CHECK(r.error().message == "invalid container id: 256 characters, longer than 255 (a container id names a directory)");
 }
