@@ -200,6 +200,13 @@ oci::Result<RootfsPlan> plan_rootfs(const oci::Config& c, const std::string& bun
         TRY(plan_paths(c.linux->readonlyPaths, "linux.readonlyPaths", p.readonly_paths));
         TRY(plan_paths(c.linux->maskedPaths, "linux.maskedPaths", p.masked_paths));
     }
+    // Without any mount namespace these would be mounts on the host: refuse
+    // rather than run unmasked (runc: "unable to restrict sys entries
+    // without a private MNT namespace").  A joined namespace was set up by
+    // whoever made it; nothing is mounted there either.
+    if (!oci::find_namespace(c, oci::NamespaceType::Mount) && (!p.masked_paths.empty() || !p.readonly_paths.empty()))
+        return oci::Error::msg(std::string(p.masked_paths.empty() ? "linux.readonlyPaths" : "linux.maskedPaths") +
+                               ": needs a mount namespace (linux.namespaces has no \"mount\")");
     return plan;
 }
 

@@ -223,6 +223,12 @@ c['mounts'].insert(1, {'destination': '/dev', 'type': 'bind', 'source': '$TEST_D
 	echo "marker-$ID" >"$ROOTFS/skiff-marker"
 	cfg 'c["linux"]["namespaces"] = [n for n in c["linux"]["namespaces"] if n["type"] != "mount"]
 c["root"]["readonly"] = False'
+	# masked and read-only paths would be mounts on the host: refused (runc too)
+	rt_bg run --bundle "$BUNDLE" "$ID"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"linux.maskedPaths: needs a mount namespace"* ]]
+	cfg 'del c["linux"]["maskedPaths"]
+del c["linux"]["readonlyPaths"]'
 	local before
 	before=$(wc -l </proc/self/mountinfo)
 	set_args sh -c 'cat /skiff-marker; ls -d /work /boot 2>/dev/null | wc -l'
