@@ -204,7 +204,8 @@ oci::Result<RootfsPlan> plan_rootfs(const oci::Config& c, const std::string& bun
     // rather than run unmasked (runc: "unable to restrict sys entries
     // without a private MNT namespace").  A joined namespace was set up by
     // whoever made it; nothing is mounted there either.
-    if (!oci::find_namespace(c, oci::NamespaceType::Mount) && (!p.masked_paths.empty() || !p.readonly_paths.empty()))
+    if (!o.new_mount_namespace && !oci::find_namespace(c, oci::NamespaceType::Mount) &&
+        (!p.masked_paths.empty() || !p.readonly_paths.empty()))
         return oci::Error::msg(std::string(p.masked_paths.empty() ? "linux.readonlyPaths" : "linux.maskedPaths") +
                                ": needs a mount namespace (linux.namespaces has no \"mount\")");
     return plan;
