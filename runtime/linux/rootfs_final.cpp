@@ -67,6 +67,13 @@ oci::Result<void> finalize_rootfs(const RootfsPlan& plan) {
     UniqueFd root(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!root) return oci::Error::sys("open /", errno);
 
+    for (const auto& m : p.mounts) {
+        if (!m.ro_fd) continue;
+        auto r = set_attrs(m.ro_fd.get(), {MOUNT_ATTR_RDONLY, 0}, false);
+        if (!r) return std::move(r).error().wrap(m.where + ": " + mount_what(m) + ": make read-only");
+        m.ro_fd.reset();
+    }
+
     for (const auto& rel : p.readonly_paths) {
         auto r = make_readonly(root.get(), rel);
         if (!r) return std::move(r).error().wrap(field("linux.readonlyPaths", rel));

@@ -23,6 +23,11 @@ struct MountStep {
     bool bind = false;
     bool source_is_dir = true; // binds: directory or file destination
     UniqueFd tree;             // binds: detached mount tree from the parent
+    // "ro" on /dev, a tmpfs, or a mount with later mounts beneath it is
+    // applied in finalize_rootfs, once everything below it exists (runc
+    // remounts these read-only at the same point).
+    bool defer_ro = false;
+    mutable UniqueFd ro_fd;    // the mount to make read-only then
 };
 
 struct DeviceStep {
@@ -57,6 +62,10 @@ struct RootfsPlan::Impl {
 // devices.cpp
 oci::Result<void> plan_devices(const oci::Config& c, RootfsPlan::Impl& p);
 oci::Result<void> create_devices(const RootfsPlan::Impl& p);
+
+// rootfs_nopivot.cpp: before MS_MOVE + chroot, detach (or cover) every
+// proc and sysfs mount outside the rootfs, as runc's msMoveRoot.
+oci::Result<void> hide_outside_proc_sysfs(const std::string& rootfs);
 
 // Error text for a mount step: `mount "tmpfs" on "/dev"`.
 std::string mount_what(const MountStep& m);

@@ -8,6 +8,8 @@
 #include <sys/syscall.h>
 #include <termios.h>
 
+#include <cstdio>
+
 #include "linux/rootfs_impl.hpp"
 #include "linux/safepath.hpp"
 
@@ -28,12 +30,29 @@ oci::Result<void> after_mount(const MountStep& m, int mnt_fd) {
     return oci::ok();
 }
 
+// mode= for a tmpfs that names none: the mount point's own mode, as runc
+// and crun keep it (the kernel's default would be 1777).
+std::string tmpfs_data(const MountStep& m, int dst) {
+    std::string data = m.opts.data;
+    if (m.type != "tmpfs") return data;
+    for (size_t i = 0; i < data.size(); i = data.find(',', i) + 1) {
+        if (data.compare(i, 5, "mode=") == 0) return data;
+        if (data.find(',', i) == std::string::npos) break;
+    }
+    struct stat st {};
+    if (::fstat(dst, &st) < 0) return data;
+    char mode[24];
+    std::snprintf(mode, sizeof mode, "mode=%o", static_cast<unsigned>(st.st_mode & 07777));
+    return data.empty() ? std::string(mode) : data + "," + mode;
+}
+
 oci::Result<void> mount_fs(const RootfsPlan::Impl& p, const MountStep& m) {
-    auto dst = safepath::create_in_root(p.root.get(), m.dest, safepath::Leaf::Directory);
-    if (!dst) return std::move(dst).error().wrap(m.where);
+    auto dst = safepath::create_in_root(p.root.get(), m.dest, safepath::Leaf::MountDir);
+    if (!dst) return std::move(dst).error().wrap(m.where + ": " + mount_what(m));
     auto target = safepath::proc_fd_path(dst->get());
     unsigned long flags = m.opts.flags & ~(kPropagation | MS_REC | MS_BIND);
-    const char* data = m.opts.data.empty() ? nullptr : m.opts.data.c_str();
+    const std::string data_str = tmpfs_data(m, dst->get());
+    const char* data = data_str.empty() ? nullptr : data_str.c_str();
     bool sys_bound = false;
     if (::mount(m.source.c_str(), target.c_str(), m.type.c_str(), flags, data) < 0) {
         int e = errno;
@@ -48,7 +67,8 @@ oci::Result<void> mount_fs(const RootfsPlan::Impl& p, const MountStep& m) {
             return oci::Error::sys(mount_what(m) + " (bind of " + host + ")", errno);
         sys_bound = true;
     }
-    if (m.opts.propagation.empty() && m.opts.rec_attrs.empty() && !(sys_bound && !m.opts.attrs.empty()))
+    if (m.opts.propagation.empty() && m.opts.rec_attrs.empty() && !(sys_bound && !m.opts.attrs.empty()) &&
+        !m.defer_ro)
         return oci::ok();
     // The fd still points beneath the new mount; look the path up again.
     auto top = safepath::open_in_root(p.root.get(), m.dest, O_PATH);
@@ -57,7 +77,9 @@ oci::Result<void> mount_fs(const RootfsPlan::Impl& p, const MountStep& m) {
         auto r = set_attrs(top->get(), m.opts.attrs, true);
         if (!r) return oci::Error::sys(mount_what(m) + " (bind of the host's)", r.error().err);
     }
-    return after_mount(m, top->get());
+    TRY(after_mount(m, top->get()));
+    if (m.defer_ro) m.ro_fd = std::move(top).value();
+    return oci::ok();
 }
 
 // rootless (issue 9): the tree plan_bind would have made, made here by the
@@ -86,16 +108,30 @@ oci::Result<UniqueFd> clone_bind_source(const MountStep& m) {
 oci::Result<void> mount_bind(const RootfsPlan::Impl& p, const MountStep& m) {
     auto leaf = m.source_is_dir ? safepath::Leaf::Directory : safepath::Leaf::File;
     auto dst = safepath::create_in_root(p.root.get(), m.dest, leaf);
-    if (!dst) return std::move(dst).error().wrap(m.where);
-    UniqueFd own;
+    if (!dst) return std::move(dst).error().wrap(m.where + ": " + mount_what(m));
+    UniqueFd tree;
     if (!m.tree) {  // rootless (issue 9)
-        TRY_ASSIGN(own, clone_bind_source(m));
+        TRY_ASSIGN(tree, clone_bind_source(m));
+    } else {
+        // The parent's tree got its mount ids before any mount made here,
+        // and the mount table lists mounts by id.  So that it lists the
+        // config's mounts in config order, the tree is attached, copied
+        // (attributes and idmapping included; a detached tree from another
+        // mount namespace cannot be copied) and replaced by the copy.
+        auto r = attach_tree(m.tree.get(), dst->get());
+        if (!r) return oci::Error::sys(mount_what(m), r.error().err);
+        auto copy = clone_tree(m.tree.get(), "", m.opts.rbind);
+        if (!copy) return oci::Error::sys(mount_what(m) + ": copy the source tree", copy.error().err);
+        if (::umount2(safepath::proc_fd_path(m.tree.get()).c_str(), MNT_DETACH) < 0)
+            return oci::Error::sys(mount_what(m) + ": detach the first copy", errno);
+        tree = std::move(copy).value();
     }
-    const int tree = m.tree ? m.tree.get() : own.get();
-    auto r = attach_tree(tree, dst->get());
+    auto r = attach_tree(tree.get(), dst->get());
     if (!r) return oci::Error::sys(mount_what(m), r.error().err);
     // The tree fd now names the attached mount itself.
-    return after_mount(m, tree);
+    TRY(after_mount(m, tree.get()));
+    if (m.defer_ro) m.ro_fd = std::move(tree);
+    return oci::ok();
 }
 
 oci::Result<void> sys(const char* what, int rc) {
@@ -156,9 +192,17 @@ oci::Result<Console> open_console(const RootfsPlan& plan) {
 
 oci::Result<void> enter_rootfs(const RootfsPlan& plan) {
     const RootfsPlan::Impl& p = *plan.impl;
-    if (!p.opts.new_mount_namespace) return oci::ok();
+    if (!p.opts.new_mount_namespace) {
+        // No mount namespace of its own (none, or one joined by path): no
+        // mount may be made, but the process still runs in root.path.
+        TRY(sys("chdir to rootfs", ::chdir(p.rootfs.c_str())));
+        TRY(sys("chroot", ::chroot(".")));
+        TRY(sys("chdir /", ::chdir("/")));
+        return oci::ok();
+    }
     TRY(sys("chdir to rootfs", ::fchdir(p.root.get())));
     if (p.opts.no_pivot) {
+        TRY(hide_outside_proc_sysfs(p.rootfs));
         TRY(sys("move rootfs to /", ::mount(p.rootfs.c_str(), "/", nullptr, MS_MOVE, nullptr)));
         TRY(sys("chroot", ::chroot(".")));
     } else {

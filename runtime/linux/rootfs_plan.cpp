@@ -5,6 +5,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <climits>
+#include <cstdlib>
+
 #include "linux/rootfs_impl.hpp"
 #include "linux/safepath.hpp"
 
@@ -76,7 +79,7 @@ oci::Result<void> plan_bind(const oci::Config& c, const oci::Mount& m, const std
 }
 
 oci::Result<void> plan_mount(const oci::Config& c, const oci::Mount& m, const std::string& bundle, MountStep& s,
-                             bool new_mount_ns) {
+                             bool new_mount_ns, bool covered_later) {
     if (m.destination.empty()) return oci::Error::msg("destination is empty");
     s.dest = safepath::clean(m.destination);
     TRY_ASSIGN(s.opts, parse_mount_options(m.options.value_or(oci::Strings{})));
@@ -84,6 +87,14 @@ oci::Result<void> plan_mount(const oci::Config& c, const oci::Mount& m, const st
         return oci::Error::msg("uidMappings and gidMappings must be given together");
     s.type = m.type.value_or("");
     s.bind = s.opts.bind || s.type == "bind";
+    // Mount points and nodes below a read-only mount are made while it is
+    // still writable; the "ro" comes last (finalize_rootfs).
+    const bool ro = s.bind ? (s.opts.attrs.set & MOUNT_ATTR_RDONLY) != 0 : (s.opts.flags & MS_RDONLY) != 0;
+    if (ro && (s.dest == "dev" || s.type == "tmpfs" || covered_later)) {
+        s.defer_ro = true;
+        s.opts.flags &= ~static_cast<unsigned long>(MS_RDONLY);
+        s.opts.attrs.set &= ~static_cast<uint64_t>(MOUNT_ATTR_RDONLY);
+    }
     if (s.bind) {
         s.opts.bind = true;
         return plan_bind(c, m, bundle, s, new_mount_ns);
@@ -104,6 +115,10 @@ MountStep fs_step(const char* where, const char* dest, const char* type, unsigne
     s.opts.flags = flags;
     s.opts.data = data;
     return s;
+}
+
+bool beneath(const std::string& path, const std::string& dir) {
+    return dir.empty() || (path.size() > dir.size() && path.compare(0, dir.size(), dir) == 0 && path[dir.size()] == '/');
 }
 
 oci::Result<void> plan_paths(const oci::Opt<oci::Strings>& in, const char* field, std::vector<std::string>& out) {
@@ -129,6 +144,11 @@ oci::Result<RootfsPlan> plan_rootfs(const oci::Config& c, const std::string& bun
     p.rootfs = absolute(c.root->path, bundle);
     struct stat st {};
     if (::stat(p.rootfs.c_str(), &st) < 0) return oci::Error::sys("root.path \"" + p.rootfs + "\"", errno);
+    // Canonical, so that it compares with the mount table (--no-pivot).
+    if (char* real = ::realpath(p.rootfs.c_str(), nullptr)) {
+        p.rootfs = real;
+        std::free(real);
+    }
     if (!S_ISDIR(st.st_mode)) return oci::Error::sys("root.path \"" + p.rootfs + "\"", ENOTDIR);
     p.readonly = c.root->readonly.value_or(false);
     if (c.linux) p.propagation = c.linux->rootfsPropagation;
@@ -156,10 +176,17 @@ oci::Result<RootfsPlan> plan_rootfs(const oci::Config& c, const std::string& bun
             pts_mounted = true;
         }
     }
+    std::vector<std::string> later;  // what is created beneath mounts: later mounts, devices
+    for (const auto& m : mounts) later.push_back(safepath::clean(m.destination));
+    if (c.linux && c.linux->devices)
+        for (const auto& d : *c.linux->devices) later.push_back(safepath::clean(d.path));
     for (size_t i = 0; i < mounts.size(); ++i) {
         MountStep s;
         s.where = "mounts[" + std::to_string(i) + "]";
-        auto r = plan_mount(c, mounts[i], bundle, s, o.new_mount_namespace);
+        const std::string d = safepath::clean(mounts[i].destination);
+        bool covered = false;
+        for (size_t j = i + 1; j < later.size(); ++j) covered = covered || beneath(later[j], d);
+        auto r = plan_mount(c, mounts[i], bundle, s, o.new_mount_namespace, covered);
         if (!r) return std::move(r).error().wrap(s.where);
         p.mounts.push_back(std::move(s));
     }
@@ -173,6 +200,14 @@ oci::Result<RootfsPlan> plan_rootfs(const oci::Config& c, const std::string& bun
         TRY(plan_paths(c.linux->readonlyPaths, "linux.readonlyPaths", p.readonly_paths));
         TRY(plan_paths(c.linux->maskedPaths, "linux.maskedPaths", p.masked_paths));
     }
+    // Without any mount namespace these would be mounts on the host: refuse
+    // rather than run unmasked (runc: "unable to restrict sys entries
+    // without a private MNT namespace").  A joined namespace was set up by
+    // whoever made it; nothing is mounted there either.
+    if (!o.new_mount_namespace && !oci::find_namespace(c, oci::NamespaceType::Mount) &&
+        (!p.masked_paths.empty() || !p.readonly_paths.empty()))
+        return oci::Error::msg(std::string(p.masked_paths.empty() ? "linux.readonlyPaths" : "linux.maskedPaths") +
+                               ": needs a mount namespace (linux.namespaces has no \"mount\")");
     return plan;
 }
 

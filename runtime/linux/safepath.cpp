@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
+#include <climits>
 #include <cstdio>
 
 namespace skiff::linux::safepath {
@@ -55,7 +56,33 @@ oci::Result<UniqueFd> open_in_root(int root, const std::string& rel, int flags) 
     return UniqueFd(fd);
 }
 
-oci::Result<UniqueFd> create_in_root(int root, const std::string& rel, Leaf leaf) {
+namespace {
+
+// MAXSYMLINKS of the kernel: a loop of dangling links ends here.
+constexpr int kMaxLinks = 40;
+
+oci::Error not_ordinary(const std::string& rel, const char* what) {
+    return oci::Error::msg("\"/" + rel + "\" must be mounted on an ordinary directory, not " + what);
+}
+
+// The leaf of a mount point: opened without following it, created when absent.
+oci::Result<UniqueFd> open_mount_dir(int root, int parent, const std::string& rel, const std::string& name) {
+    int fd = openat2_in_root(root, rel.c_str(), O_PATH | O_NOFOLLOW);
+    if (fd < 0 && errno == ENOENT) {
+        if (::mkdirat(parent, name.c_str(), 0755) < 0 && errno != EEXIST)
+            return oci::Error::sys("create \"/" + rel + "\" in rootfs", errno);
+        fd = openat2_in_root(root, rel.c_str(), O_PATH | O_NOFOLLOW);
+    }
+    if (fd < 0) return resolve_error(rel, errno);
+    UniqueFd f(fd);
+    struct stat st {};
+    if (::fstat(f.get(), &st) < 0) return oci::Error::sys("stat \"/" + rel + "\" in rootfs", errno);
+    if (S_ISLNK(st.st_mode)) return not_ordinary(rel, "a symlink");
+    if (!S_ISDIR(st.st_mode)) return not_ordinary(rel, "a file");
+    return f;
+}
+
+oci::Result<UniqueFd> create_rel(int root, const std::string& rel, Leaf leaf, int links) {
     UniqueFd cur(openat2_in_root(root, "", O_PATH | O_DIRECTORY));
     if (!cur) return resolve_error("", errno);
     if (rel.empty()) return cur;
@@ -66,7 +93,8 @@ oci::Result<UniqueFd> create_in_root(int root, const std::string& rel, Leaf leaf
         bool last = slash == std::string::npos;
         std::string prefix = rel.substr(0, last ? rel.size() : slash);
         std::string name = rel.substr(start, prefix.size() - start);
-        bool want_dir = !last || leaf == Leaf::Directory;
+        if (last && leaf == Leaf::MountDir) return open_mount_dir(root, cur.get(), prefix, name);
+        bool want_dir = !last || leaf != Leaf::File;
         int oflags = O_PATH | (want_dir ? O_DIRECTORY : 0);
 
         int fd = openat2_in_root(root, prefix.c_str(), oflags);
@@ -83,13 +111,33 @@ oci::Result<UniqueFd> create_in_root(int root, const std::string& rel, Leaf leaf
             }
             if (rc < 0 && errno != EEXIST) return oci::Error::sys("create \"/" + prefix + "\" in rootfs", errno);
             fd = openat2_in_root(root, prefix.c_str(), oflags);
-            // Still missing after EEXIST: a dangling symlink; refuse to guess.
+            if (fd < 0 && errno == ENOENT) {
+                // Still missing after EEXIST: `name` is a dangling symlink.
+                // Its target is taken as a path inside the root (absolute
+                // from the root, relative from `cur`; ".." stops at the
+                // root), cleaned and created from the top.
+                char target[PATH_MAX];
+                ssize_t n = ::readlinkat(cur.get(), name.c_str(), target, sizeof target - 1);
+                if (n < 0) return resolve_error(prefix, ENOENT);
+                if (++links > kMaxLinks) return resolve_error(prefix, ELOOP);
+                target[n] = '\0';
+                std::string next = target[0] == '/' ? std::string(target)
+                                                    : prefix.substr(0, start) + "/" + target;
+                if (!last) next += "/" + rel.substr(slash + 1);
+                return create_rel(root, clean(next), leaf, links);
+            }
         }
         if (fd < 0) return resolve_error(prefix, errno);
         cur.reset(fd);
         if (last) return cur;
         start = slash + 1;
     }
+}
+
+}  // namespace
+
+oci::Result<UniqueFd> create_in_root(int root, const std::string& rel, Leaf leaf) {
+    return create_rel(root, rel, leaf, 0);
 }
 
 ProcFdPath proc_fd_path(int fd) {

@@ -24,10 +24,17 @@ std::string clean(std::string_view path);
 // error's err is the errno (ENOENT lets callers skip missing paths).
 oci::Result<UniqueFd> open_in_root(int root, const std::string& rel, int flags);
 
-enum class Leaf { Directory, File };
+// Directory/File: the leaf is followed if it is a symlink (inside the root).
+// MountDir: a kernel filesystem's mount point (proc, sysfs, devpts, tmpfs...):
+// the leaf must be an ordinary directory, never a symlink or another file,
+// as runc refuses ("must be mounted on an ordinary directory").
+enum class Leaf { Directory, File, MountDir };
 
 // O_PATH fd of rel (a cleaned path) under root, creating missing parent
-// directories (0755) and the leaf itself when absent.
+// directories (0755) and the leaf itself when absent.  A dangling symlink
+// on the way (or at the leaf, unless MountDir) is followed inside the root
+// and its target created there, as runc and crun do: "/data -> /nowhere/x"
+// creates <root>/nowhere/x, never the host's /nowhere.
 oci::Result<UniqueFd> create_in_root(int root, const std::string& rel, Leaf leaf);
 
 // "/proc/self/fd/N" without allocating (usable in the child before exec).

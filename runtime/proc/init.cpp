@@ -106,10 +106,11 @@ Result<void> setup(InitSpec& s, UniqueFd& slave, UniqueFd& listener) {
     TRY(failpoint("before-pivot"));
     TRY(linux::enter_rootfs(s.rootfs));
     timings::mark("child: pivot_root");
+    // Before root.readonly and readonlyPaths apply (runc creates it as early).
+    TRY(linux::ensure_cwd(s.process));
     TRY(linux::apply_sysctl(s.process));
     TRY(linux::finalize_rootfs(s.rootfs));
     timings::mark("child: masked/readonly paths");
-    TRY(linux::ensure_cwd(s.process));
     TRY(linux::resolve_home(s.process));
     if (chdir(linux::exec_cwd(s.process)) < 0)
         return Error::sys(std::string("chdir to process.cwd \"") + linux::exec_cwd(s.process) + "\"", errno);

@@ -162,3 +162,117 @@ c['mounts'].append({'destination': '/shared', 'type': 'bind', 'source': '$TEST_D
 	[ "$(stat -c %u:%g "$TEST_DIR/shared/made-inside")" = "100000:100000" ]
 	[ "$(stat -c %u:%g "$TEST_DIR/shared/dir")" = "100000:100000" ]
 }
+
+@test "mounts: a dangling symlink destination is created inside the rootfs (absolute, relative, escaping)" {
+	mkdir -p "$TEST_DIR/share"
+	echo from-host >"$TEST_DIR/share/file"
+	local name="it-dangling-$ID"
+	# absolute: must become rootfs/$name/x, never the host's /$name/x
+	ln -s "/$name/x" "$ROOTFS/data"
+	# relative: resolved from the link's directory
+	mkdir -p "$ROOTFS/srv"
+	ln -s ../opt/rel "$ROOTFS/srv/rel"
+	# an escape attempt: ".." above the root stays at the root
+	ln -s "../../../../../../$name-esc/y" "$ROOTFS/esc"
+	cfg "c['mounts'].append({'destination': '/data', 'type': 'bind', 'source': '$TEST_DIR/share', 'options': ['rbind']})
+c['mounts'].append({'destination': '/srv/rel', 'type': 'bind', 'source': '$TEST_DIR/share', 'options': ['rbind']})
+c['mounts'].append({'destination': '/esc', 'type': 'bind', 'source': '$TEST_DIR/share/file', 'options': ['bind']})"
+	set_args sh -c 'cat /data/file /srv/rel/file /esc'
+	run rt run --bundle "$BUNDLE" "$ID" 3>&-
+	echo "$output"
+	[ ! -e "/$name" ]
+	[ ! -e "/$name-esc" ]
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "from-host" ]
+	[ "${lines[1]}" = "from-host" ]
+	[ "${lines[2]}" = "from-host" ]
+	[ -d "$ROOTFS/$name/x" ]
+	[ -d "$ROOTFS/opt/rel" ]
+	[ -f "$ROOTFS/$name-esc/y" ]
+}
+
+@test "process.cwd: a missing cwd is created under a read-only root" {
+	cfg 'c["root"]["readonly"] = True
+c["process"]["cwd"] = "/work/dir/deep"'
+	set_args pwd
+	run rt run --bundle "$BUNDLE" "$ID" 3>&-
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = "/work/dir/deep" ]
+	[ -d "$ROOTFS/work/dir/deep" ]
+}
+
+@test "mounts: a read-only bind of /dev still gets the mounts below it" {
+	mkdir -p "$TEST_DIR/devsrc"
+	mknod "$TEST_DIR/devsrc/null" c 1 3
+	chmod 666 "$TEST_DIR/devsrc/null"
+	cfg "c['mounts'] = [m for m in c['mounts'] if m['destination'] != '/dev']
+c['mounts'].insert(1, {'destination': '/dev', 'type': 'bind', 'source': '$TEST_DIR/devsrc', 'options': ['rbind', 'ro']})"
+	set_args sh -c 'grep -E " /dev(/pts|/shm|/mqueue)? " /proc/self/mounts | cut -d" " -f2,4 | cut -d, -f1; touch /dev/new || echo ro-ok'
+	run rt run --bundle "$BUNDLE" "$ID" 3>&-
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"/dev ro"* ]]
+	[[ "$output" == *"/dev/pts rw"* ]]
+	[[ "$output" == *"/dev/shm rw"* ]]
+	[[ "$output" == *ro-ok* ]]
+	[ ! -e "$TEST_DIR/devsrc/new" ]
+}
+
+@test "mounts: without a mount namespace the process still runs in root.path" {
+	echo "marker-$ID" >"$ROOTFS/skiff-marker"
+	cfg 'c["linux"]["namespaces"] = [n for n in c["linux"]["namespaces"] if n["type"] != "mount"]
+c["root"]["readonly"] = False'
+	# masked and read-only paths would be mounts on the host: refused (runc too)
+	rt_bg run --bundle "$BUNDLE" "$ID"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"linux.maskedPaths: needs a mount namespace"* ]]
+	cfg 'del c["linux"]["maskedPaths"]
+del c["linux"]["readonlyPaths"]'
+	local before
+	before=$(wc -l </proc/self/mountinfo)
+	set_args sh -c 'cat /skiff-marker; ls -d /work /boot 2>/dev/null | wc -l'
+	run rt run --bundle "$BUNDLE" "$ID" 3>&-
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "marker-$ID" ]
+	[ "${lines[1]}" = "0" ]
+	# nothing was mounted in the host's namespace
+	[ "$(wc -l </proc/self/mountinfo)" = "$before" ]
+}
+
+@test "mounts: the container sees its mounts in config order, later ones on top" {
+	mkdir -p "$TEST_DIR/b1" "$TEST_DIR/b2"
+	echo bind >"$TEST_DIR/b1/which"
+	echo bind >"$TEST_DIR/b2/which"
+	cfg "c['mounts'].append({'destination': '/a', 'type': 'tmpfs', 'source': 'tmpfs', 'options': ['size=1m']})
+c['mounts'].append({'destination': '/a', 'type': 'bind', 'source': '$TEST_DIR/b1', 'options': ['rbind']})
+c['mounts'].append({'destination': '/b', 'type': 'bind', 'source': '$TEST_DIR/b2', 'options': ['rbind']})
+c['mounts'].append({'destination': '/b', 'type': 'tmpfs', 'source': 'tmpfs', 'options': ['size=1m']})"
+	set_args sh -c 'cat /a/which; cat /b/which 2>/dev/null || echo tmpfs; cut -d" " -f5 /proc/self/mountinfo | tr "\n" " "'
+	run rt run --bundle "$BUNDLE" "$ID" 3>&-
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "bind" ]
+	[ "${lines[1]}" = "tmpfs" ]
+	# mountinfo lists the config's destinations in config order
+	local want got
+	want=$("$PYTHON" -c 'import json,sys; print(" ".join(m["destination"] for m in json.load(open(sys.argv[1]))["mounts"]))' "$BUNDLE/config.json")
+	got=$(for m in ${lines[2]}; do if [[ " $want " == *" $m "* ]]; then echo -n "$m "; fi; done)
+	echo "want: $want"
+	echo "got:  $got"
+	[ "$got" = "$want " ]
+}
+
+@test "mounts: a tmpfs keeps the mode of its mount point without mode=" {
+	mkdir -p "$ROOTFS/priv"
+	chmod 0750 "$ROOTFS/priv"
+	cfg "c['mounts'].append({'destination': '/priv', 'type': 'tmpfs', 'source': 'tmpfs', 'options': ['size=1m']})
+c['mounts'].append({'destination': '/open', 'type': 'tmpfs', 'source': 'tmpfs', 'options': ['size=1m', 'mode=1777']})"
+	set_args stat -c %a /priv /open
+	run rt run --bundle "$BUNDLE" "$ID" 3>&-
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "750" ]
+	[ "${lines[1]}" = "1777" ]
+}

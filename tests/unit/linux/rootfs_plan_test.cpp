@@ -1,5 +1,6 @@
 // plan_rootfs: validation errors name the field, and the plan has the
 // steps the child will execute.
+#include <sys/stat.h>
 #include <sys/sysmacros.h>
 
 #include <catch2/catch.hpp>
@@ -177,7 +178,7 @@ TEST_CASE("plan_rootfs: masked and readonly paths must be absolute", "[rootfs]")
     CHECK(p->impl->masked_paths == std::vector<std::string>{"proc/kcore"});
 }
 
-TEST_CASE("plan_rootfs: without a mount namespace the child steps do nothing", "[rootfs]") {
+TEST_CASE("plan_rootfs: without a mount namespace the child mounts nothing but enters root.path", "[rootfs][root]") {
     rootfs_test::TempBundle b;
     fs::create_directories(b.rootfs);
     auto c = config_with_root();
@@ -187,9 +188,19 @@ TEST_CASE("plan_rootfs: without a mount namespace the child steps do nothing", "
     o.new_mount_namespace = false;
     auto p = plan_rootfs(c, b.dir, o);
     REQUIRE(p.ok());
-    CHECK(prepare_rootfs(*p).ok());
-    CHECK(enter_rootfs(*p).ok());
-    CHECK(finalize_rootfs(*p).ok());
+    struct stat want {};
+    REQUIRE(::stat(b.rootfs.c_str(), &want) == 0);
+    // enter_rootfs chroots: only in a forked child (its mount namespace is
+    // not used by the steps under test).
+    CHECK(rootfs_test::run_isolated([&]() -> std::string {
+              if (auto r = prepare_rootfs(*p); !r) return "prepare: " + r.error().message;
+              if (auto r = enter_rootfs(*p); !r) return "enter: " + r.error().message;
+              if (auto r = finalize_rootfs(*p); !r) return "finalize: " + r.error().message;
+              struct stat st {};
+              if (::stat("/", &st) < 0) return "stat /";
+              if (st.st_ino != want.st_ino || st.st_dev != want.st_dev) return "/ is not root.path";
+              return "";
+          }) == "");
     CHECK(fs::is_empty(b.rootfs));  // nothing was created
     CHECK_FALSE(rootfs_test::host_mounts_mention(b.dir));
 }

@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <fstream>
 
 #include "linux/safepath.hpp"
 #include "rootfs_helpers.hpp"
@@ -90,4 +91,51 @@ TEST_CASE("safepath: create_in_root makes missing directories and files", "[safe
     REQUIRE_FALSE(bad.ok());
     CHECK(bad.error().err == ENOTDIR);
     CHECK(safepath::proc_fd_path(7).c_str() == std::string("/proc/self/fd/7"));
+}
+
+TEST_CASE("safepath: dangling symlinks are created at their target inside the root", "[safepath]") {
+    rootfs_test::TempBundle b;
+    fs::create_directories(b.rootfs + "/srv");
+    std::string name = fs::path(b.dir).filename().string();
+    fs::create_symlink("/" + name + "-abs/x", b.rootfs + "/data");           // absolute
+    fs::create_symlink("../opt/rel", b.rootfs + "/srv/rel");                 // relative to its directory
+    fs::create_symlink("../../../../" + name + "-esc/f", b.rootfs + "/esc");  // climbing out
+    fs::create_symlink("loop2", b.rootfs + "/loop1");
+    fs::create_symlink("loop1", b.rootfs + "/loop2");
+    skiff::UniqueFd root(::open(b.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    REQUIRE(root);
+
+    REQUIRE(safepath::create_in_root(root.get(), "data/sub", safepath::Leaf::Directory).ok());
+    CHECK(fs::is_directory(b.rootfs + "/" + name + "-abs/x/sub"));
+    CHECK_FALSE(fs::exists("/" + name + "-abs"));
+    REQUIRE(safepath::create_in_root(root.get(), "srv/rel", safepath::Leaf::Directory).ok());
+    CHECK(fs::is_directory(b.rootfs + "/opt/rel"));
+    REQUIRE(safepath::create_in_root(root.get(), "esc", safepath::Leaf::File).ok());
+    CHECK(fs::is_regular_file(b.rootfs + "/" + name + "-esc/f"));
+    CHECK_FALSE(fs::exists("/" + name + "-esc"));
+    auto loop = safepath::create_in_root(root.get(), "loop1/x", safepath::Leaf::Directory);
+    REQUIRE_FALSE(loop.ok());
+    CHECK(loop.error().err == ELOOP);
+}
+
+TEST_CASE("safepath: a kernel filesystem's mount point must be an ordinary directory", "[safepath]") {
+    rootfs_test::TempBundle b;
+    fs::create_directories(b.rootfs + "/real");
+    fs::create_symlink("/", b.rootfs + "/proc");
+    fs::create_symlink("/real", b.rootfs + "/sys");
+    std::ofstream(b.rootfs + "/file") << "x";
+    skiff::UniqueFd root(::open(b.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    REQUIRE(root);
+    for (const char* p : {"proc", "sys"}) {
+        auto r = safepath::create_in_root(root.get(), p, safepath::Leaf::MountDir);
+        REQUIRE_FALSE(r.ok());
+        CHECK(r.error().message == "\"/" + std::string(p) + "\" must be mounted on an ordinary directory, not a symlink");
+    }
+    auto f = safepath::create_in_root(root.get(), "file", safepath::Leaf::MountDir);
+    REQUIRE_FALSE(f.ok());
+    CHECK(f.error().message == "\"/file\" must be mounted on an ordinary directory, not a file");
+    // through a symlinked parent is fine (resolved in the root); missing is created
+    CHECK(safepath::create_in_root(root.get(), "sys/fs", safepath::Leaf::MountDir).ok());
+    CHECK(fs::is_directory(b.rootfs + "/real/fs"));
+    CHECK(safepath::create_in_root(root.get(), "real", safepath::Leaf::MountDir).ok());
 }
