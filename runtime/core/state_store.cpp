@@ -141,6 +141,27 @@ Result<std::string> read_at(int dirfd, const char* name, const std::string& path
     return out;
 }
 
+// A container's directory: it has a state.json, or it is one that `create`
+// made and has not written a record into yet (empty or only exec.fifo,
+// notify files or a half-written state.json.tmp).
+bool is_state_dir(int rootfd, const std::string& name) {
+    struct stat st {};
+    if (fstatat(rootfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode)) return false;
+    if (fstatat(rootfd, (name + "/state.json").c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) return S_ISREG(st.st_mode);
+    UniqueFd fd(openat(rootfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!fd) return false;
+    std::unique_ptr<DIR, int (*)(DIR*)> d(fdopendir(fd.get()), closedir);
+    if (!d) return false;
+    (void)fd.release();
+    while (struct dirent* ent = readdir(d.get())) {
+        std::string_view n = ent->d_name;
+        if (n == "." || n == ".." || n == "exec.fifo" || n == "state.json.tmp" || n == "notify" || n == "notify-host")
+            continue;
+        return false;
+    }
+    return true;
+}
+
 }  // namespace
 
 std::string record_to_json(const ContainerRecord& r) {
@@ -167,6 +188,7 @@ std::string record_to_json(const ContainerRecord& r) {
     gen_key_str(g, "systemd_unit", r.systemd_unit);
     gen_key_bool(g, "has_pid_namespace", r.has_pid_namespace);
     gen_key_str(g, "config_json", r.config_json);
+    if (r.creating) gen_key_bool(g, "creating", true);
     yajl_gen_map_close(g);
     const unsigned char* buf = nullptr;
     size_t len = 0;
@@ -251,6 +273,8 @@ Result<ContainerRecord> record_from_json(std::string_view json, std::string_view
             TRY(want_bool(r.has_pid_namespace));
         } else if (key == "config_json") {
             TRY(want_str(r.config_json));
+        } else if (key == "creating") {
+            TRY(want_bool(r.creating));
         }
         // Unknown keys are ignored: a newer skiff may have added fields.
     }
@@ -357,6 +381,19 @@ Result<ContainerRecord> StateDir::load() const {
     return record_from_json(text, p);
 }
 
+Result<ContainerRecord> StateDir::load_or_creating(const std::string& id) const {
+    auto r = load();
+    if (r || r.error().err != ENOENT) return r;
+    struct stat st {};
+    if (fstat(fd_.get(), &st) < 0) return Error::sys("stat \"" + path_ + "\"", errno);
+    if (st.st_nlink == 0) return Error{"container does not exist: " + id, ENOENT};  // deleted meanwhile
+    ContainerRecord rec;
+    rec.id = id;
+    rec.owner_uid = st.st_uid;
+    rec.creating = true;
+    return rec;
+}
+
 Result<void> StateDir::remove() {
     if (path_.empty()) return oci::ok();
     if (fd_) TRY(remove_contents(fd_.get(), path_));
@@ -379,10 +416,8 @@ Result<std::vector<std::string>> list_ids(const std::string& root) {
     while (struct dirent* ent = readdir(d.get())) {
         std::string name = ent->d_name;
         if (!oci::validate_container_id(name).ok()) continue;  // also skips "." and ".."
-        struct stat st {};
-        if (fstatat(dirfd(d.get()), (name + "/state.json").c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-            S_ISREG(st.st_mode))
-            ids.push_back(std::move(name));
+        if (name == ".cache") continue;  // compiled seccomp programs
+        if (is_state_dir(dirfd(d.get()), name)) ids.push_back(std::move(name));
     }
     std::sort(ids.begin(), ids.end());
     return ids;
@@ -394,6 +429,7 @@ uint64_t process_start_time(int64_t pid) {
 }
 
 oci::Status compute_status(const ContainerRecord& r, int statedir_fd) {
+    if (r.creating) return oci::Status::Creating;
     ProcStat st;
     if (!read_proc_stat(r.pid, st)) return oci::Status::Stopped;
     if (st.state == 'Z' || st.state == 'X') return oci::Status::Stopped;

@@ -34,6 +34,12 @@ struct ContainerRecord {
     std::string systemd_unit;       // --systemd-cgroup: the transient scope, stopped on delete
     bool has_pid_namespace = true;  // false: kill --all / delete must kill by cgroup
     std::string config_json;        // the config as parsed, compact (hooks, poststop, annotations)
+    // `create` has not finished: the record is saved before the cgroup is
+    // made (cgroup_path, cgroup_created and systemd_unit as planned), again
+    // once the init is cloned (pid), and with creating=false when the init
+    // is ready.  A create killed in between leaves a record that `delete
+    // --force` can undo; `state` and `list` say "creating".
+    bool creating = false;
 };
 
 std::string record_to_json(const ContainerRecord& r);
@@ -63,6 +69,10 @@ class StateDir {
 
     Result<void> save(const ContainerRecord& r);  // atomic
     Result<ContainerRecord> load() const;
+    // load(), or for a directory whose `create` has not saved a record yet
+    // (or was killed before it did): a record with only the id, the owner
+    // (the directory's) and creating=true.
+    Result<ContainerRecord> load_or_creating(const std::string& id) const;
     Result<void> remove();   // rm -r the directory (after all else is cleaned)
     void commit() { keep_ = true; }
 
@@ -74,10 +84,13 @@ class StateDir {
     bool keep_ = true;
 };
 
-// Ids of all containers under root (directories with a state.json), sorted.
+// Ids of all containers under root, sorted: directories with a state.json,
+// and those of a `create` that has not written one yet (or was killed
+// before it could: empty, or holding only exec.fifo).
 Result<std::vector<std::string>> list_ids(const std::string& root);
 
-// Live status: stopped if the init is gone, a zombie, or its start time
+// Live status: creating while the record says so (create still running, or
+// killed before it finished); stopped if the init is gone, a zombie, or its start time
 // differs (pid reused); created while <dir>/exec.fifo exists; paused when the
 // cgroup is frozen; else running.
 oci::Status compute_status(const ContainerRecord& r, int statedir_fd);

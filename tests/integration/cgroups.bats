@@ -237,3 +237,37 @@ assert "hugetlb" in e["data"] and "memory" in e["data"], e' "$ID"
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"stopped"* ]]
 }
+
+# #13.11: a container with a cgroup namespace and a writable cgroupfs makes
+# its own child cgroups; ps must see the processes in them and delete
+# --force must kill and remove the whole subtree, depth first.
+@test "cgroups: child cgroups made inside the container: ps sees them, delete --force removes the subtree" {
+	cfg 'c["linux"]["namespaces"] = [n for n in c["linux"]["namespaces"] if n["type"] != "cgroup"] + [{"type": "cgroup"}]
+for m in c["mounts"]:
+    if m["destination"] == "/sys/fs/cgroup":
+        m["options"] = [o for o in m["options"] if o != "ro"] + ["rw"]'
+	start_container "$ID" sh -c 'mkdir -p /sys/fs/cgroup/a/b && sh -c "echo \$\$ > /sys/fs/cgroup/a/b/cgroup.procs && exec sleep 101" & sleep 100'
+	local i sub=
+	for ((i = 0; i < 50; i++)); do
+		sub=$(cat "$CGDIR/a/b/cgroup.procs" 2>/dev/null)
+		[ -n "$sub" ] && break
+		sleep 0.1
+	done
+	[ -n "$sub" ]
+	grep -q 'sleep 101' "/proc/$sub/cmdline"
+	track_pid "$sub"
+	run rt ps --format json "$ID"
+	[ "$status" -eq 0 ]
+	echo "$output" | "$PYTHON" -c 'import json, sys
+pids = json.load(sys.stdin)
+assert int(sys.argv[1]) in pids and int(sys.argv[2]) in pids, pids' "$(container_pid "$ID")" "$sub"
+	run rt ps "$ID"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"sleep 101"* ]]
+	rt_bg delete --force "$ID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ ! -e "$ROOT/$ID" ]
+	[ ! -d "/sys/fs/cgroup$CG_BASE" ]
+	not pid_alive "$sub"
+}
