@@ -22,7 +22,10 @@ teardown() {
 	teardown_bundle || leak=1
 	if [ -n "${CG_BASE:-}" ] && [ -d "/sys/fs/cgroup$CG_BASE" ]; then
 		echo "LEAK: cgroup /sys/fs/cgroup$CG_BASE left behind"
-		rmdir "/sys/fs/cgroup$CG" "/sys/fs/cgroup$CG_BASE" 2>/dev/null || true
+		# kill what is inside, then remove the subtree depth first
+		echo 1 >"/sys/fs/cgroup$CG_BASE/cgroup.kill" 2>/dev/null || true
+		sleep 0.2
+		find "/sys/fs/cgroup$CG_BASE" -depth -type d -exec rmdir {} \; 2>/dev/null || true
 		leak=1
 	fi
 	[ -z "$leak" ]
@@ -254,7 +257,7 @@ for m in c["mounts"]:
 		sleep 0.1
 	done
 	[ -n "$sub" ]
-	grep -q 'sleep 101' "/proc/$sub/cmdline"
+	tr '\0' ' ' <"/proc/$sub/cmdline" | grep -q 'sleep 101'
 	track_pid "$sub"
 	run rt ps --format json "$ID"
 	[ "$status" -eq 0 ]

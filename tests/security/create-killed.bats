@@ -51,7 +51,8 @@ nothing_left() {
 	local ms t left seen=() out
 	for ms in $(seq 1 40); do
 		t=$(printf '0.%03d' "$ms")
-		timeout -s KILL "$t" "$RUNTIME" --root "$ROOT" create --bundle "$BUNDLE" "$ID" </dev/null >/dev/null 2>&1 3>&- || true
+		# in a subshell: bash would report the kill on stderr
+		(timeout -s KILL "$t" "$RUNTIME" --root "$ROOT" create --bundle "$BUNDLE" "$ID" </dev/null >/dev/null 2>&1 3>&-) 2>/dev/null || true
 		left=none
 		if [ -e "$ROOT/$ID" ]; then
 			# a partial state is visible: list names it, state reports a status
@@ -111,5 +112,5 @@ PY
 	run rt delete --force "$ID"
 	[ "$status" -eq 0 ]
 	nothing_left
-	not kill -0 "$pid" 2>/dev/null
+	not pid_alive "$pid"
 }
