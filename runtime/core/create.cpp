@@ -178,7 +178,7 @@ Result<Created> create_container(const GlobalOptions& g, const CreateOptions& o,
     rec.has_pid_namespace = spec.ns.new_pid || spec.ns.pid_join;
     rec.config_json = oci::write_config(cfg, false);
     rec.creating = true;
-    TRY(dir.save(rec));
+    TRY(dir.save_creating(rec));
 
     // --- cgroup, init: unwound in reverse on failure ---
     // systemd driver (issue 5): the cgroup is a transient scope's, made by systemd.
@@ -231,7 +231,7 @@ Result<Created> create_container(const GlobalOptions& g, const CreateOptions& o,
     scope.release_placeholder();  // the init holds the scope now
     rec.pid = child.pid();
     rec.pid_start_time = process_start_time(rec.pid);
-    TRY(dir.save(rec));  // still creating: now with the init's pid
+    TRY(dir.save_init_pid(rec.pid, rec.pid_start_time));
     TRY(failpoint("after-clone"));
 
     UniqueFd master;

@@ -92,23 +92,32 @@ nothing_left() {
 	[ "$status" -eq 0 ]
 }
 
-# The record a create killed after clone leaves: creating, with the cgroup
-# and the init's pid.  Made by hand from a real container so that the init
-# and the cgroup are real.
+# The records a create killed after clone leaves: creating.json (with the
+# cgroup) and init.pid, no state.json.  Made by hand from a real container so
+# that the init and the cgroup are real.
 @test "a creating record with a live init and a cgroup: delete --force kills the init and removes the cgroup" {
 	skiff_only
 	start_container "$ID"
 	local pid
 	pid=$(container_pid "$ID")
 	[ -n "$pid" ]
-	"$PYTHON" - "$ROOT/$ID/state.json" <<'PY'
-import json, sys
-d = json.load(open(sys.argv[1]))
-d["creating"] = True
-json.dump(d, open(sys.argv[1], "w"))
+	"$PYTHON" - "$ROOT/$ID" "$pid" <<'PY'
+import json, os, sys
+d, pid = sys.argv[1], sys.argv[2]
+r = json.load(open(d + "/state.json"))
+start = r["pid_start_time"]
+r["creating"] = True
+r["pid"] = 0
+r["pid_start_time"] = 0
+json.dump(r, open(d + "/creating.json", "w"))
+open(d + "/init.pid", "w").write("%s %s\n" % (pid, start))
+os.unlink(d + "/state.json")
 PY
 	[ "$(container_status "$ID")" = creating ]
 	[ "$(container_pid "$ID")" = "$pid" ]
+	rt list | grep -E "^$ID[[:space:]]+$pid[[:space:]]+creating"
+	run rt start "$ID"
+	[ "$status" -ne 0 ]
 	run rt delete --force "$ID"
 	[ "$status" -eq 0 ]
 	nothing_left

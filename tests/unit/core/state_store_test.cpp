@@ -155,6 +155,32 @@ TEST_CASE("state store: create, save, load, list, remove", "[core][state]") {
         CHECK(r->id == "partial");
         CHECK(r->owner_uid == geteuid());
         CHECK(compute_status(*r, p->fd()) == oci::Status::Creating);
+        CHECK(r->pid == 0);
+        // the record saved before the cgroup exists, then the init's pid
+        ContainerRecord early = sample("partial");
+        early.creating = true;
+        early.pid = 0;
+        REQUIRE(p->save_creating(early).ok());
+        auto r2 = p->load_or_creating("partial");
+        REQUIRE(r2.ok());
+        CHECK(r2->creating);
+        CHECK(r2->cgroup_path == early.cgroup_path);
+        CHECK(r2->cgroup_created == early.cgroup_created);
+        CHECK(r2->pid == 0);
+        REQUIRE(p->save_init_pid(4242, 777).ok());
+        auto r3 = p->load_or_creating("partial");
+        REQUIRE(r3.ok());
+        CHECK(r3->pid == 4242);
+        CHECK(r3->pid_start_time == 777);
+        CHECK(*list_ids(t.root()) == std::vector<std::string>{"c0", "c1", "partial"});
+        // state.json, once written, is the record
+        early.creating = false;
+        early.pid = 9;
+        REQUIRE(p->save(early).ok());
+        auto r4 = p->load_or_creating("partial");
+        REQUIRE(r4.ok());
+        CHECK_FALSE(r4->creating);
+        CHECK(r4->pid == 9);
         REQUIRE(p->remove().ok());
     }
 
