@@ -69,6 +69,14 @@ Result<void> start(const GlobalOptions& g, const std::string& id) {
 
 Result<void> kill(const GlobalOptions& g, const KillOptions& o) {
     TRY_ASSIGN(Opened c, open_container(g, o.id));
+    // kill --all of a stopped container, as runc: what is left in its cgroup
+    // (without a pid namespace the init's children outlive it) is signalled;
+    // with no cgroup left there is nothing to do.
+    if (o.all && c.status == Status::Stopped) {
+        struct stat st;
+        if (c.rec.cgroup_path.empty() || stat(c.rec.cgroup_path.c_str(), &st) < 0) return {};
+        return signal_all(c.rec, o.signal);
+    }
     // runc's wording first: containerd's shim matches "container not running".
     if (c.status == Status::Stopped) return Error{"container not running: container " + o.id + " is stopped", ESRCH};
     if (o.all) return signal_all(c.rec, o.signal);

@@ -274,3 +274,25 @@ assert int(sys.argv[1]) in pids and int(sys.argv[2]) in pids, pids' "$(container
 	[ ! -d "/sys/fs/cgroup$CG_BASE" ]
 	not pid_alive "$sub"
 }
+
+# runc: kill --all of a stopped container signals what is left in its
+# cgroup; without a pid namespace the init's children outlive it.
+@test "cgroups: kill --all of a stopped container without a pid namespace kills what is left" {
+	cfg 'c["linux"]["namespaces"] = [n for n in c["linux"]["namespaces"] if n["type"] != "pid"]'
+	start_container "$ID" sh -c 'sleep 102 & echo $! > /tmp/child; exit 0'
+	wait_status "$ID" stopped
+	wait_file "$ROOTFS/tmp/child"
+	local child
+	child=$(cat "$ROOTFS/tmp/child")
+	track_pid "$child"
+	pid_alive "$child"
+	grep -qx "$child" "$CGDIR/cgroup.procs"
+	run rt kill --all "$ID" KILL
+	[ "$status" -eq 0 ]
+	local i
+	for ((i = 0; i < 50; i++)); do pid_alive "$child" || break; sleep 0.1; done
+	not pid_alive "$child"
+	run rt delete "$ID"
+	[ "$status" -eq 0 ]
+	[ ! -d "/sys/fs/cgroup$CG_BASE" ]
+}
