@@ -1,12 +1,15 @@
 #include "cgroups/cgroup.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <poll.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
 #include <cstring>
+#include <memory>
 #include <fstream>
 #include <sstream>
 
@@ -149,22 +152,64 @@ Result<CgroupPlan> plan_cgroup(const oci::Config& c, const std::string& id) {
     return p;
 }
 
+namespace {
+
+// cgroup.freeze of an existing cgroup is "1": it or everything cloned into
+// it stops; the v2 freezer is inherited by every cgroup made below it.
+bool freeze_requested(const std::string& dir) {
+    UniqueFd fd(open((dir + "/cgroup.freeze").c_str(), O_RDONLY | O_CLOEXEC));
+    char c = 0;
+    return fd && read(fd.get(), &c, 1) == 1 && c == '1';
+}
+
+// Calls f(prefix, exists) for each component of path below kRoot,
+// shallowest first.
+template <typename F>
+void for_each_component(const std::string& path, F f) {
+    for (size_t pos = std::strlen(kRoot); pos != std::string::npos;) {
+        size_t next = path.find('/', pos + 1);
+        std::string prefix = path.substr(0, next);
+        if (prefix.size() > std::strlen(kRoot)) f(prefix);
+        pos = next;
+    }
+}
+
+}  // namespace
+
+std::vector<std::string> missing_components(const CgroupPlan& p) {
+    std::vector<std::string> out;
+    if (!p.enabled) return out;
+    for_each_component(p.path, [&](const std::string& prefix) {
+        struct stat st;
+        if (!out.empty() || stat(prefix.c_str(), &st) != 0) out.push_back(prefix);
+    });
+    return out;
+}
+
 Result<Cgroup> Cgroup::create(const CgroupPlan& p) {
     Cgroup cg;
     if (!p.enabled) return cg;
     cg.path_ = p.path;
+    // A frozen cgroup (or parent) would freeze the init at birth and leave
+    // create waiting for it forever: refuse before anything is made.
+    std::string frozen;
+    for_each_component(p.path, [&](const std::string& prefix) {
+        if (frozen.empty() && freeze_requested(prefix)) frozen = prefix;
+    });
+    if (!frozen.empty())
+        return Error::msg("cgroup \"" + frozen + "\" is frozen (cgroup.freeze is 1)" +
+                          (frozen == p.path ? "" : ", a parent of \"" + p.path + "\"") +
+                          ": cannot start a container in a frozen cgroup; thaw it first");
     // mkdir each missing component below the root, remembering what we made.
-    for (size_t pos = std::strlen(kRoot); pos != std::string::npos;) {
-        size_t next = p.path.find('/', pos + 1);
-        std::string prefix = p.path.substr(0, next);
-        if (prefix.size() > std::strlen(kRoot)) {
-            if (mkdir(prefix.c_str(), 0755) == 0)
-                cg.created_.push_back(prefix);
-            else if (errno != EEXIST)
-                return Error::sys("create cgroup \"" + prefix + "\"", errno);
-        }
-        pos = next;
-    }
+    Result<void> made = {};
+    for_each_component(p.path, [&](const std::string& prefix) {
+        if (!made) return;
+        if (mkdir(prefix.c_str(), 0755) == 0)
+            cg.created_.push_back(prefix);
+        else if (errno != EEXIST)
+            made = Error::sys("create cgroup \"" + prefix + "\"", errno);
+    });
+    TRY(std::move(made));
     int fd = open(p.path.c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC);
     if (fd < 0) return Error::sys("open cgroup \"" + p.path + "\"", errno);
     cg.fd_.reset(fd);
@@ -186,12 +231,48 @@ Result<void> Cgroup::add_pid(pid_t pid) const {
     return {};
 }
 
-Result<std::vector<pid_t>> pids(const std::string& path) {
+namespace {
+
+// The names of the cgroups directly below dir.
+std::vector<std::string> child_cgroups(const std::string& dir) {
+    std::vector<std::string> out;
+    std::unique_ptr<DIR, int (*)(DIR*)> d(opendir(dir.c_str()), closedir);
+    if (!d) return out;
+    while (dirent* e = readdir(d.get())) {
+        if (e->d_type != DT_DIR || e->d_name[0] == '.') continue;
+        out.push_back(dir + "/" + e->d_name);
+    }
+    return out;
+}
+
+Result<void> collect_pids(const std::string& path, bool top, std::vector<pid_t>& out) {
     std::ifstream f(path + "/cgroup.procs");
-    if (!f) return Error::sys("open " + path + "/cgroup.procs", errno ? errno : ENOENT);
-    std::vector<pid_t> out;
+    if (!f) {
+        // a child cgroup removed while we walk is not an error
+        if (!top) return {};
+        return Error::sys("open " + path + "/cgroup.procs", errno ? errno : ENOENT);
+    }
     pid_t p;
     while (f >> p) out.push_back(p);
+    for (const auto& child : child_cgroups(path)) TRY(collect_pids(child, false, out));
+    return {};
+}
+
+// rmdir the cgroups below path, deepest first, then path itself: 0 or the
+// first errno (EBUSY while processes are still dying).
+int rmdir_tree(const std::string& path) {
+    int first = 0;
+    for (const auto& child : child_cgroups(path))
+        if (int e = rmdir_tree(child); e && !first) first = e;
+    if (rmdir(path.c_str()) < 0 && errno != ENOENT && !first) first = errno;
+    return first;
+}
+
+}  // namespace
+
+Result<std::vector<pid_t>> pids(const std::string& path) {
+    std::vector<pid_t> out;
+    TRY(collect_pids(path, true, out));
     return out;
 }
 
@@ -206,16 +287,19 @@ bool kill_all(const std::string& path) {
 
 Result<void> destroy(const std::string& path, const std::vector<std::string>& created) {
     if (path.empty()) return {};
+    // Kill whatever is left in the subtree (cgroup.kill is recursive), then
+    // remove it depth first; rmdir fails with EBUSY until a cgroup is empty.
+    // The leaf may be missing (already removed, or a create killed before
+    // it made it) while parents skiff made are still there.
     struct stat st;
-    if (stat(path.c_str(), &st) < 0) return {};  // already gone
-    // Kill whatever is left, then wait for the cgroup to be empty
-    // (cgroup.events "populated 0"); rmdir fails with EBUSY until then.
-    kill_all(path);
-    for (int i = 0; i < 200; ++i) {
-        if (rmdir(path.c_str()) == 0 || errno == ENOENT) break;
-        if (errno != EBUSY) return Error::sys("remove cgroup \"" + path + "\"", errno);
+    if (stat(path.c_str(), &st) == 0 && !kill_all(path))
+        if (auto ps = pids(path); ps)
+            for (pid_t p : *ps) ::kill(p, SIGKILL);
+    for (int i = 0;; ++i) {
+        int e = rmdir_tree(path);
+        if (e == 0) break;
+        if (e != EBUSY || i == 1999) return Error::sys("remove cgroup \"" + path + "\" and the cgroups below it", e);
         usleep(5000);
-        if (i == 199) return Error::sys("remove cgroup \"" + path + "\"", EBUSY);
     }
     for (auto it = created.rbegin(); it != created.rend(); ++it)
         if (*it != path && rmdir(it->c_str()) < 0 && errno != ENOENT && errno != EBUSY &&

@@ -28,8 +28,15 @@ struct CgroupPlan {
 // cgroup, as runc), or empty: "/<id>" as runc.
 oci::Result<CgroupPlan> plan_cgroup(const oci::Config& c, const std::string& id);
 
+// The components of p.path that do not exist yet (shallowest first): what
+// Cgroup::create will make, recorded in the state before it makes them so a
+// `create` killed half-way leaves a state that `delete --force` can undo.
+std::vector<std::string> missing_components(const CgroupPlan& p);
+
 // The container's cgroup while it is being set up: removed again (with
-// every parent skiff created) unless commit() is called.
+// every parent skiff created) unless commit() is called.  A cgroup that is
+// frozen (cgroup.freeze 1 on it or on a parent) is refused: the init would
+// freeze at birth and create would wait for it forever (as runc refuses).
 class Cgroup {
   public:
     static oci::Result<Cgroup> create(const CgroupPlan& p);
@@ -52,15 +59,17 @@ class Cgroup {
     bool committed_ = false;
 };
 
-// delete: kill what is left (cgroup.kill), wait until empty, rmdir the
-// leaf and every parent skiff created (deepest first).
+// delete: kill what is left in the cgroup and every cgroup below it
+// (cgroup.kill), wait until empty, rmdir the subtree depth first (a
+// container with cgroupns and a writable cgroupfs makes its own children),
+// then the leaf and every parent skiff created (deepest first).
 oci::Result<void> destroy(const std::string& path, const std::vector<std::string>& created);
 
 // cgroup.kill: SIGKILL to every process in the cgroup and below; false
 // (said at debug level) where the kernel lacks it or refuses.
 bool kill_all(const std::string& path);
 
-// Pids in cgroup.procs.
+// Pids in cgroup.procs of path and of every cgroup below it (`ps`, kill --all).
 oci::Result<std::vector<pid_t>> pids(const std::string& path);
 
 // create: linux.resources into the new cgroup before the init is cloned

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cli/commands.hpp"
+#include "common/failpoint.hpp"
 #include "core/rootless.hpp"
 #include "common/log.hpp"
 #include "common/timings.hpp"
@@ -35,6 +36,9 @@ void print_version() {
     printf("skiff version %s\ncommit: %s\nspec: %s\nlibseccomp: %u.%u.%u\nyajl: %d.%d.%d\n", SKIFF_VERSION,
            SKIFF_COMMIT, SKIFF_SPEC_VERSION, sv ? sv->major : 0, sv ? sv->minor : 0, sv ? sv->micro : 0,
            yv / 10000, yv / 100 % 100, yv % 100);
+    // Only a test build says so; the security suite checks a release build
+    // has none (SECURITY.md).
+    if (kFailpointsBuilt) printf("failpoints: compiled in (test build)\n");
 }
 
 }  // namespace
@@ -53,15 +57,21 @@ int run_cli(int argc, char** argv) {
     if (fmt == "json") {
         lo.format = log::Format::Json;
     } else if (fmt != "text") {
-        log::init(lo);
+        (void)log::init(lo);
         return usage_error(ctx, "invalid --log-format \"" + fmt + "\": expected text or json");
     }
-    log::init(lo);
+    if (auto l = log::init(lo); !l) {
+        lo.file.clear();  // errors to stderr only
+        (void)log::init(lo);
+        log::error(l.error().message);
+        return 1;
+    }
 
     if (g.flag("version")) {
         print_version();
         return 0;
     }
+    if (auto f = check_failpoint_env(); !f) return usage_error(ctx, f.error().message);
     if (g.positional.empty()) {
         print_main_help(g.flag("help") ? stdout : stderr);
         return g.flag("help") ? 0 : 1;

@@ -105,7 +105,8 @@ Result<int> parse_signal(std::string_view s) {
     if (s.empty()) return bad();
     if (s[0] >= '0' && s[0] <= '9') {
         auto n = parse_nonneg_int(s, "signal");
-        if (!n.ok() || *n < 1 || *n > SIGRTMAX) return bad();
+        // 0 is valid, as for kill(2) and runc: it only checks the target is alive.
+        if (!n.ok() || *n < 0 || *n > SIGRTMAX) return bad();
         return *n;
     }
     std::string up;

@@ -40,7 +40,8 @@ struct Parsed {
 oci::Result<Parsed> parse_flags(std::span<const FlagSpec> specs, std::span<const std::string> args,
                                 std::string_view command, bool stop_at_positional);
 
-// Signals by name ("KILL", "SIGKILL", "sigkill", "RTMIN+3") or number ("9").
+// Signals by name ("KILL", "SIGKILL", "sigkill", "RTMIN+3") or number ("9";
+// "0" checks that the process is alive, as kill(2)).
 oci::Result<int> parse_signal(std::string_view s);
 
 // Non-negative decimal integer that fits an int ("--preserve-fds 2").

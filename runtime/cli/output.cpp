@@ -84,7 +84,7 @@ std::string owner_name(uint32_t uid) {
 oci::Result<ContainerView> load_view(const std::string& root, const std::string& id) {
     TRY_ASSIGN(auto dir, core::StateDir::peek(root, id));
     ContainerView v;
-    TRY_ASSIGN(v.record, dir.load());
+    TRY_ASSIGN(v.record, dir.load_or_creating(id));
     v.status = core::compute_status(v.record, dir.fd());
     v.owner = owner_name(v.record.owner_uid);
     return v;

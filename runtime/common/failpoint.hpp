@@ -1,29 +1,75 @@
 // Failure injection for the no-leftovers tests: SKIFF_FAILPOINT=<step> makes
 // that step of the start path fail as if the kernel had refused it.  Built
-// in only with -Dfailpoints=true (the default for test builds).
+// in only with -Dfailpoints=true (tests/run sets it; the default, a release
+// build, compiles every failpoint to nothing and ignores the variable).
+//
+// Every step is named once, in kFailpoints: failpoint("name") with a name
+// not in the table does not compile, and a test build refuses an unknown
+// SKIFF_FAILPOINT (a typo would otherwise test nothing and pass).
 #pragma once
 
 #include <cstdlib>
 #include <cstring>
+#include <string>
+#include <string_view>
 
 #include "ocispec/error.hpp"
 #include "skiff_build.h"
 
 namespace skiff {
 
-inline bool failpoint_hit(const char* step) {
+inline constexpr std::string_view kFailpoints[] = {
+    "after-state-dir",   // core/create.cpp: state dir and exec.fifo made
+    "after-cgroup",      // core/create.cpp: cgroup made, resources applied
+    "after-clone",       // core/create.cpp: init cloned, its pid recorded
+    "before-pivot",      // proc/init.cpp: mounts done, before pivot_root
+    "before-exec-wait",  // proc/init.cpp: before the init reports Ready
+};
+
+inline constexpr bool kFailpointsBuilt = SKIFF_FAILPOINTS != 0;
+
+// A failpoint's name, checked against kFailpoints at compile time.
+struct FailpointName {
+    const char* name;
+    consteval FailpointName(const char* n) : name(n) {
+        bool known = false;
+        for (std::string_view k : kFailpoints) known = known || k == n;
+        if (!known) throw "failpoint name missing from kFailpoints";  // a compile error
+    }
+};
+
+inline bool failpoint_hit(FailpointName step) {
 #if SKIFF_FAILPOINTS
     static const char* armed = std::getenv("SKIFF_FAILPOINT");
-    return armed && std::strcmp(armed, step) == 0;
+    return armed && std::strcmp(armed, step.name) == 0;
 #else
     (void)step;
     return false;
 #endif
 }
 
-inline oci::Result<void> failpoint(const char* step) {
-    if (failpoint_hit(step)) return oci::Error::msg(std::string("failpoint ") + step);
+inline oci::Result<void> failpoint(FailpointName step) {
+#if SKIFF_FAILPOINTS
+    if (failpoint_hit(step)) return oci::Error::msg(std::string("failpoint ") + step.name);
+#else
+    (void)step;
+#endif
     return {};
+}
+
+// Test builds: an unknown SKIFF_FAILPOINT is an error listing the known
+// names.  Release builds: always ok (the variable means nothing there).
+inline oci::Result<void> check_failpoint_env() {
+    if constexpr (!kFailpointsBuilt) return {};
+    const char* armed = std::getenv("SKIFF_FAILPOINT");
+    if (!armed || !*armed) return {};
+    std::string known;
+    for (std::string_view k : kFailpoints) {
+        if (k == armed) return {};
+        if (!known.empty()) known += ", ";
+        known += k;
+    }
+    return oci::Error::msg("SKIFF_FAILPOINT=\"" + std::string(armed) + "\": unknown failpoint (known: " + known + ")");
 }
 
 }  // namespace skiff

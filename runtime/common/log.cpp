@@ -113,20 +113,16 @@ void to_stderr(Level l, std::string_view msg) {
 
 }  // namespace
 
-void init(const Options& opts) {
+oci::Result<void> init(const Options& opts) {
     State& s = state();
     s.file.reset();
     s.format = opts.format;
     s.min = opts.debug ? Level::Debug : Level::Warn;
-    if (opts.file.empty()) return;
+    if (opts.file.empty()) return {};
     int fd = ::open(opts.file.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        int e = errno;
-        to_stderr(Level::Warn, "cannot open log file \"" + opts.file + "\": " + std::strerror(e) +
-                                   "; logging to stderr");
-        return;
-    }
+    if (fd < 0) return oci::Error::sys("--log: cannot open log file \"" + opts.file + "\"", errno);
     s.file.reset(fd);
+    return {};
 }
 
 bool enabled(Level l) { return l >= state().min; }

@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "ocispec/error.hpp"
+
 namespace skiff::log {
 
 enum class Level { Debug = 0, Info = 1, Warn = 2, Error = 3 };
@@ -19,9 +21,11 @@ struct Options {
     bool debug = false;        // --debug: Debug and Info records are written
 };
 
-// Called once by main after global flags are parsed.  Never fails: a log
-// file that cannot be opened falls back to stderr (with a warning).
-void init(const Options& opts);
+// Called once by main after global flags are parsed.  A --log file that
+// cannot be opened is an error naming the path (as runc: an engine that
+// asked for a log file reads its errors from there, so running on without
+// it would lose them); logging then goes to stderr only.
+oci::Result<void> init(const Options& opts);
 
 bool enabled(Level l);
 void write(Level l, std::string_view msg);

@@ -58,7 +58,8 @@ Result<std::vector<pid_t>> container_pids(const GlobalOptions& g, const std::str
 
 Result<void> update(const GlobalOptions& g, const std::string& id, const oci::Resources& patch) {
     TRY_ASSIGN(Opened c, open_container(g, id));
-    if (c.status == Status::Stopped) return Error::msg("cannot update container " + id + ": container is stopped");
+    if (c.status == Status::Stopped || c.status == Status::Creating)
+        return Error::msg("cannot update container " + id + ": container is " + status_name(c.status));
     TRY(need_cgroup(c.rec, "update"));
     TRY_ASSIGN(oci::Config cfg, oci::parse_config(c.rec.config_json, "state.json: config"));
     auto& lx = cfg.linux ? *cfg.linux : cfg.linux.emplace();

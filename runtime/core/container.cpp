@@ -170,7 +170,7 @@ Result<void> destroy(StateDir& dir, const ContainerRecord& r) {
 Result<Opened> open_container(const GlobalOptions& g, const std::string& id, bool lock) {
     TRY(oci::validate_container_id(id));
     TRY_ASSIGN(StateDir dir, lock ? StateDir::open(g.root, id) : StateDir::peek(g.root, id));
-    TRY_ASSIGN(ContainerRecord rec, dir.load());
+    TRY_ASSIGN(ContainerRecord rec, dir.load_or_creating(id));
     oci::Status s = compute_status(rec, dir.fd());
     return Opened{std::move(dir), std::move(rec), s};
 }

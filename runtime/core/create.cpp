@@ -157,6 +157,29 @@ Result<Created> create_container(const GlobalOptions& g, const CreateOptions& o,
         TRY_ASSIGN(console_sock, connect_console_socket(o.console_socket));
     }
 
+    // --- the record, saved before the cgroup and the init exist, so that a
+    // create killed from here on leaves a state `delete --force` can undo:
+    // the planned cgroup (and the parents it will make), the systemd unit ---
+    ContainerRecord rec;
+    rec.id = o.id;
+    rec.bundle = o.bundle;
+    rec.rootfs = cfg.root ? (cfg.root->path.front() == '/' ? cfg.root->path : o.bundle + "/" + cfg.root->path) : "";
+    rec.created = rfc3339_now();
+    rec.owner_uid = geteuid();
+    if (cfg.annotations) rec.annotations = *cfg.annotations;
+    rec.cgroup_path = cg_plan.enabled ? cg_plan.path : "";
+    rec.cgroup_created = cgroups::missing_components(cg_plan);
+    rec.systemd_cgroup = g.systemd_cgroup;
+    if (g.systemd_cgroup)
+        if (auto u = cgroups::systemd::parse_cgroups_path(
+                cfg.linux && cfg.linux->cgroupsPath ? *cfg.linux->cgroupsPath : "", o.id, rootless.unprivileged);
+            u)
+            rec.systemd_unit = u->unit;
+    rec.has_pid_namespace = spec.ns.new_pid || spec.ns.pid_join;
+    rec.config_json = oci::write_config(cfg, false);
+    rec.creating = true;
+    TRY(dir.save_creating(rec));
+
     // --- cgroup, init: unwound in reverse on failure ---
     // systemd driver (issue 5): the cgroup is a transient scope's, made by systemd.
     cgroups::systemd::Scope scope;
@@ -171,19 +194,9 @@ Result<Created> create_container(const GlobalOptions& g, const CreateOptions& o,
     timings::mark("cgroup");
     TRY(failpoint("after-cgroup"));
 
-    ContainerRecord rec;
-    rec.id = o.id;
-    rec.bundle = o.bundle;
-    rec.rootfs = cfg.root ? (cfg.root->path.front() == '/' ? cfg.root->path : o.bundle + "/" + cfg.root->path) : "";
-    rec.created = rfc3339_now();
-    rec.owner_uid = geteuid();
-    if (cfg.annotations) rec.annotations = *cfg.annotations;
     rec.cgroup_path = cg.path();
     rec.cgroup_created = cg.created();
-    rec.systemd_cgroup = g.systemd_cgroup;
     rec.systemd_unit = scope.unit();
-    rec.has_pid_namespace = spec.ns.new_pid || spec.ns.pid_join;
-    rec.config_json = oci::write_config(cfg, false);
 
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) return Error::sys("socketpair", errno);
@@ -216,9 +229,11 @@ Result<Created> create_container(const GlobalOptions& g, const CreateOptions& o,
     child_sock.reset();
     if (cg.fd() >= 0 && !placed) TRY(cg.add_pid(child.pid()));
     scope.release_placeholder();  // the init holds the scope now
+    rec.pid = child.pid();
+    rec.pid_start_time = process_start_time(rec.pid);
+    TRY(dir.save_init_pid(rec.pid, rec.pid_start_time));
     TRY(failpoint("after-clone"));
 
-    rec.pid = child.pid();
     UniqueFd master;
     if (auto served = serve_init(spec, parent_sock.get(), child, cfg, rec, console_sock.get(), master);
         !served) {
@@ -233,7 +248,7 @@ Result<Created> create_container(const GlobalOptions& g, const CreateOptions& o,
     }
     timings::mark("init ready");
 
-    rec.pid_start_time = process_start_time(rec.pid);
+    rec.creating = false;
     TRY(dir.save(rec));
     if (!o.pid_file.empty()) TRY(write_pid_file(o.pid_file, child.pid()));
     cg.commit();

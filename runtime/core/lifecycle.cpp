@@ -69,9 +69,21 @@ Result<void> start(const GlobalOptions& g, const std::string& id) {
 
 Result<void> kill(const GlobalOptions& g, const KillOptions& o) {
     TRY_ASSIGN(Opened c, open_container(g, o.id));
-    if (c.status == Status::Stopped) return Error::msg("container " + o.id + " is not running");
+    // kill --all of a stopped container, as runc: what is left in its cgroup
+    // (without a pid namespace the init's children outlive it) is signalled;
+    // with no cgroup left there is nothing to do.
+    if (o.all && c.status == Status::Stopped) {
+        struct stat st;
+        if (c.rec.cgroup_path.empty() || stat(c.rec.cgroup_path.c_str(), &st) < 0) return {};
+        return signal_all(c.rec, o.signal);
+    }
+    // runc's wording first: containerd's shim matches "container not running".
+    if (c.status == Status::Stopped) return Error{"container not running: container " + o.id + " is stopped", ESRCH};
     if (o.all) return signal_all(c.rec, o.signal);
+    if (c.rec.pid <= 0)
+        return Error{"container not running: container " + o.id + " is creating and has no init process yet", ESRCH};
     TRY_ASSIGN(UniqueFd pidfd, open_init_pidfd(c.rec));
+    // Signal 0 checks that the init is alive, as kill(2) does.
     if (syscall(SYS_pidfd_send_signal, pidfd.get(), o.signal, nullptr, 0) < 0)
         return Error::sys("kill container " + o.id + " init", errno);
     return {};
@@ -94,7 +106,13 @@ Result<void> remove(const GlobalOptions& g, const DeleteOptions& o) {
         default:
             if (!o.force)
                 return Error::msg("cannot delete container " + o.id + " that is not stopped: " +
-                                  std::string(oci::enum_name(c->status)));
+                                  std::string(oci::enum_name(c->status)) +
+                                  (c->status == Status::Creating
+                                       ? " (its create was interrupted; delete --force removes what it left)"
+                                       : ""));
+            // Creating, with the lock held: the create that wrote the record
+            // was killed before it finished.  Its record names the cgroup
+            // (and the init once cloned); destroy() undoes whatever exists.
             if (c->status == Status::Paused && !c->rec.cgroup_path.empty()) {
                 // A frozen init cannot die: kill through the cgroup, then thaw.
                 (void)signal_all(c->rec, SIGKILL);
@@ -102,7 +120,8 @@ Result<void> remove(const GlobalOptions& g, const DeleteOptions& o) {
             }
             // Without a cgroup or pid namespace only the init can be
             // reached; destroy() kills it in any case.
-            if (auto k = signal_all(c->rec, SIGKILL); !k) log::debug(k.error().message);
+            if (c->rec.pid > 0 || !c->rec.cgroup_path.empty())
+                if (auto k = signal_all(c->rec, SIGKILL); !k) log::debug(k.error().message);
     }
     return destroy(c->dir, c->rec);
 }

@@ -10,6 +10,7 @@
 #include <yajl/yajl_tree.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -141,6 +142,28 @@ Result<std::string> read_at(int dirfd, const char* name, const std::string& path
     return out;
 }
 
+// A container's directory: it has a state.json, or it is one whose `create`
+// has not finished (or was killed): only exec.fifo, notify files and the
+// records of an unfinished create.
+bool is_state_dir(int rootfd, const std::string& name) {
+    struct stat st {};
+    if (fstatat(rootfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode)) return false;
+    if (fstatat(rootfd, (name + "/state.json").c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) return S_ISREG(st.st_mode);
+    UniqueFd fd(openat(rootfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!fd) return false;
+    std::unique_ptr<DIR, int (*)(DIR*)> d(fdopendir(fd.get()), closedir);
+    if (!d) return false;
+    (void)fd.release();
+    while (struct dirent* ent = readdir(d.get())) {
+        std::string_view n = ent->d_name;
+        if (n == "." || n == ".." || n == "exec.fifo" || n == "state.json.tmp" || n == "creating.json" ||
+            n == "creating.json.tmp" || n == "init.pid" || n == "notify" || n == "notify-host")
+            continue;
+        return false;
+    }
+    return true;
+}
+
 }  // namespace
 
 std::string record_to_json(const ContainerRecord& r) {
@@ -167,6 +190,7 @@ std::string record_to_json(const ContainerRecord& r) {
     gen_key_str(g, "systemd_unit", r.systemd_unit);
     gen_key_bool(g, "has_pid_namespace", r.has_pid_namespace);
     gen_key_str(g, "config_json", r.config_json);
+    if (r.creating) gen_key_bool(g, "creating", true);
     yajl_gen_map_close(g);
     const unsigned char* buf = nullptr;
     size_t len = 0;
@@ -251,6 +275,8 @@ Result<ContainerRecord> record_from_json(std::string_view json, std::string_view
             TRY(want_bool(r.has_pid_namespace));
         } else if (key == "config_json") {
             TRY(want_str(r.config_json));
+        } else if (key == "creating") {
+            TRY(want_bool(r.creating));
         }
         // Unknown keys are ignored: a newer skiff may have added fields.
     }
@@ -331,12 +357,11 @@ StateDir::~StateDir() {
     if (!keep_ && !path_.empty()) (void)remove();
 }
 
-Result<void> StateDir::save(const ContainerRecord& r) {
-    std::string data = record_to_json(r);
-    std::string tmp_path = path_ + "/state.json.tmp";
+Result<void> StateDir::write_atomic(const char* name, const std::string& data) {
+    const std::string tmp = std::string(name) + ".tmp";
+    const std::string tmp_path = path_ + "/" + tmp;
     {
-        UniqueFd fd(openat(fd_.get(), "state.json.tmp",
-                           O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
+        UniqueFd fd(openat(fd_.get(), tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
         if (!fd) return Error::sys("open \"" + tmp_path + "\"", errno);
         size_t off = 0;
         while (off < data.size()) {
@@ -346,8 +371,26 @@ Result<void> StateDir::save(const ContainerRecord& r) {
             off += static_cast<size_t>(n);
         }
     }
-    if (renameat(fd_.get(), "state.json.tmp", fd_.get(), "state.json") < 0)
-        return Error::sys("rename \"" + tmp_path + "\" to \"state.json\"", errno);
+    if (renameat(fd_.get(), tmp.c_str(), fd_.get(), name) < 0)
+        return Error::sys("rename \"" + tmp_path + "\" to \"" + name + "\"", errno);
+    return oci::ok();
+}
+
+Result<void> StateDir::save(const ContainerRecord& r) { return write_atomic("state.json", record_to_json(r)); }
+
+Result<void> StateDir::save_creating(const ContainerRecord& r) {
+    return write_atomic("creating.json", record_to_json(r));
+}
+
+Result<void> StateDir::save_init_pid(int64_t pid, uint64_t start_time) {
+    // One small write of a new file: a reader sees all of it or none (a
+    // kill mid-way leaves an empty file, read as "no pid yet").
+    const std::string p = path_ + "/init.pid";
+    UniqueFd fd(openat(fd_.get(), "init.pid", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
+    if (!fd) return Error::sys("open \"" + p + "\"", errno);
+    const std::string data = std::to_string(pid) + " " + std::to_string(start_time) + "\n";
+    if (::write(fd.get(), data.data(), data.size()) != ssize_t(data.size()))
+        return Error::sys("write \"" + p + "\"", errno ? errno : EIO);
     return oci::ok();
 }
 
@@ -355,6 +398,33 @@ Result<ContainerRecord> StateDir::load() const {
     std::string p = path_ + "/state.json";
     TRY_ASSIGN(std::string text, read_at(fd_.get(), "state.json", p));
     return record_from_json(text, p);
+}
+
+Result<ContainerRecord> StateDir::load_or_creating(const std::string& id) const {
+    auto r = load();
+    if (r || r.error().err != ENOENT) return r;
+    struct stat st {};
+    if (fstat(fd_.get(), &st) < 0) return Error::sys("stat \"" + path_ + "\"", errno);
+    if (st.st_nlink == 0) return Error{"container does not exist: " + id, ENOENT};  // deleted meanwhile
+    ContainerRecord rec;
+    if (auto text = read_at(fd_.get(), "creating.json", path_ + "/creating.json"); text) {
+        TRY_ASSIGN(rec, record_from_json(*text, path_ + "/creating.json"));
+    } else if (text.error().err != ENOENT) {
+        return std::move(text).error();
+    } else {
+        rec.id = id;  // killed before its first record: nothing but the directory exists
+        rec.owner_uid = st.st_uid;
+    }
+    rec.creating = true;
+    if (auto text = read_at(fd_.get(), "init.pid", path_ + "/init.pid"); text) {
+        long long pid = 0;
+        unsigned long long start = 0;
+        if (sscanf(text->c_str(), "%lld %llu", &pid, &start) == 2 && pid > 0) {
+            rec.pid = pid;
+            rec.pid_start_time = start;
+        }
+    }
+    return rec;
 }
 
 Result<void> StateDir::remove() {
@@ -379,10 +449,8 @@ Result<std::vector<std::string>> list_ids(const std::string& root) {
     while (struct dirent* ent = readdir(d.get())) {
         std::string name = ent->d_name;
         if (!oci::validate_container_id(name).ok()) continue;  // also skips "." and ".."
-        struct stat st {};
-        if (fstatat(dirfd(d.get()), (name + "/state.json").c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-            S_ISREG(st.st_mode))
-            ids.push_back(std::move(name));
+        if (name == ".cache") continue;  // compiled seccomp programs
+        if (is_state_dir(dirfd(d.get()), name)) ids.push_back(std::move(name));
     }
     std::sort(ids.begin(), ids.end());
     return ids;
@@ -394,6 +462,7 @@ uint64_t process_start_time(int64_t pid) {
 }
 
 oci::Status compute_status(const ContainerRecord& r, int statedir_fd) {
+    if (r.creating) return oci::Status::Creating;
     ProcStat st;
     if (!read_proc_stat(r.pid, st)) return oci::Status::Stopped;
     if (st.state == 'Z' || st.state == 'X') return oci::Status::Stopped;

@@ -22,7 +22,10 @@ teardown() {
 	teardown_bundle || leak=1
 	if [ -n "${CG_BASE:-}" ] && [ -d "/sys/fs/cgroup$CG_BASE" ]; then
 		echo "LEAK: cgroup /sys/fs/cgroup$CG_BASE left behind"
-		rmdir "/sys/fs/cgroup$CG" "/sys/fs/cgroup$CG_BASE" 2>/dev/null || true
+		# kill what is inside, then remove the subtree depth first
+		echo 1 >"/sys/fs/cgroup$CG_BASE/cgroup.kill" 2>/dev/null || true
+		sleep 0.2
+		find "/sys/fs/cgroup$CG_BASE" -depth -type d -exec rmdir {} \; 2>/dev/null || true
 		leak=1
 	fi
 	[ -z "$leak" ]
@@ -236,4 +239,60 @@ assert "hugetlb" in e["data"] and "memory" in e["data"], e' "$ID"
 	rt_bg update --cpu-share 512 "$ID"
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"stopped"* ]]
+}
+
+# #13.11: a container with a cgroup namespace and a writable cgroupfs makes
+# its own child cgroups; ps must see the processes in them and delete
+# --force must kill and remove the whole subtree, depth first.
+@test "cgroups: child cgroups made inside the container: ps sees them, delete --force removes the subtree" {
+	cfg 'c["linux"]["namespaces"] = [n for n in c["linux"]["namespaces"] if n["type"] != "cgroup"] + [{"type": "cgroup"}]
+for m in c["mounts"]:
+    if m["destination"] == "/sys/fs/cgroup":
+        m["options"] = [o for o in m["options"] if o != "ro"] + ["rw"]'
+	start_container "$ID" sh -c 'mkdir -p /sys/fs/cgroup/a/b && sh -c "echo \$\$ > /sys/fs/cgroup/a/b/cgroup.procs && exec sleep 101" & sleep 100'
+	local i sub=
+	for ((i = 0; i < 50; i++)); do
+		sub=$(cat "$CGDIR/a/b/cgroup.procs" 2>/dev/null)
+		[ -n "$sub" ] && break
+		sleep 0.1
+	done
+	[ -n "$sub" ]
+	tr '\0' ' ' <"/proc/$sub/cmdline" | grep -q 'sleep 101'
+	track_pid "$sub"
+	run rt ps --format json "$ID"
+	[ "$status" -eq 0 ]
+	echo "$output" | "$PYTHON" -c 'import json, sys
+pids = json.load(sys.stdin)
+assert int(sys.argv[1]) in pids and int(sys.argv[2]) in pids, pids' "$(container_pid "$ID")" "$sub"
+	run rt ps "$ID"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"sleep 101"* ]]
+	rt_bg delete --force "$ID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ ! -e "$ROOT/$ID" ]
+	[ ! -d "/sys/fs/cgroup$CG_BASE" ]
+	not pid_alive "$sub"
+}
+
+# runc: kill --all of a stopped container signals what is left in its
+# cgroup; without a pid namespace the init's children outlive it.
+@test "cgroups: kill --all of a stopped container without a pid namespace kills what is left" {
+	cfg 'c["linux"]["namespaces"] = [n for n in c["linux"]["namespaces"] if n["type"] != "pid"]'
+	start_container "$ID" sh -c 'sleep 102 & echo $! > /tmp/child; exit 0'
+	wait_status "$ID" stopped
+	wait_file "$ROOTFS/tmp/child"
+	local child
+	child=$(cat "$ROOTFS/tmp/child")
+	track_pid "$child"
+	pid_alive "$child"
+	grep -qx "$child" "$CGDIR/cgroup.procs"
+	run rt kill --all "$ID" KILL
+	[ "$status" -eq 0 ]
+	local i
+	for ((i = 0; i < 50; i++)); do pid_alive "$child" || break; sleep 0.1; done
+	not pid_alive "$child"
+	run rt delete "$ID"
+	[ "$status" -eq 0 ]
+	[ ! -d "/sys/fs/cgroup$CG_BASE" ]
 }

@@ -84,6 +84,24 @@ print(d["msg"])' "$TEST_DIR/log.json"
 	[ ! -e "$ROOT/$ID" ]
 }
 
+# #13.18: an engine that passes --log reads the runtime's errors from that
+# file; one that cannot be opened must fail the command (as runc), naming it.
+@test "log: a --log path that cannot be opened fails, naming the path" {
+	local bad="$TEST_DIR/no-such-dir/log.json"
+	run "$RUNTIME" --root "$ROOT" --log "$bad" list 3>&-
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"$bad"* ]]
+	# and so does a command that would change something: nothing is created
+	run "$RUNTIME" --root "$ROOT" --log "$bad" --log-format json create --bundle "$BUNDLE" "$ID" 3>&-
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"$bad"* ]]
+	[ ! -e "$ROOT/$ID" ]
+	[ ! -e "$TEST_DIR/no-such-dir" ]
+	# a path that can be opened still works
+	run "$RUNTIME" --root "$ROOT" --log "$TEST_DIR/log" list 3>&-
+	[ "$status" -eq 0 ]
+}
+
 @test "cli: unknown command and missing id fail with usage" {
 	run rt no-such-command
 	[ "$status" -ne 0 ]

@@ -139,6 +139,24 @@ load helpers
 	[ "$status" -ne 0 ]
 }
 
+# #13.17: signal 0 is kill(2)'s liveness check; runc accepts it.  The
+# errors keep runc's words, which containerd's shim matches.
+@test "kill: signal 0 succeeds for a running container, fails for a stopped or unknown one" {
+	start_container "$ID" sleep 100
+	run rt kill "$ID" 0
+	[ "$status" -eq 0 ]
+	[ "$(container_status "$ID")" = running ]
+	run rt kill "$ID" KILL
+	[ "$status" -eq 0 ]
+	wait_status "$ID" stopped
+	run rt kill "$ID" 0
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"container not running"* ]]
+	run rt kill "no-such-$ID" 0
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"does not exist"* ]]
+}
+
 @test "kill --all: reaches every process, not only init" {
 	cfg 'c["root"]["readonly"] = False'
 	# init ignores TERM (no handler); its child does not, so `wait` returns

@@ -108,6 +108,8 @@ assert ids == {sys.argv[1]: "running", sys.argv[2]: "stopped"}, ids' "$ID" "$oth
 # was made before it must be unwound (teardown checks mounts and processes).
 failpoint_leaves_nothing() {
 	skiff_only
+	"$RUNTIME" --version | grep -qx 'failpoints: compiled in (test build)' ||
+		skip "$RUNTIME is a release build (no failpoints compiled in)"
 	set_args sleep 100
 	mkdir -p "$TEST_DIR/share"
 	cfg "c['mounts'].append({'destination': '/share', 'type': 'bind', 'source': '$TEST_DIR/share', 'options': ['rbind']})"
@@ -141,4 +143,47 @@ failpoint_leaves_nothing() {
 
 @test "skiff: failpoint before-exec-wait leaves nothing" {
 	failpoint_leaves_nothing before-exec-wait
+}
+
+# #12.9: failpoints exist in test builds only (-Dfailpoints=true, set by
+# tests/run).  The known names, from the one table in the source.
+failpoint_names() {
+	sed -n 's/^    "\([a-z-]*\)",.*/\1/p' "$REPO_ROOT/runtime/common/failpoint.hpp"
+}
+
+@test "skiff: a test build refuses an unknown SKIFF_FAILPOINT, listing the known ones" {
+	skiff_only
+	"$RUNTIME" --version | grep -qx 'failpoints: compiled in (test build)' ||
+		skip "$RUNTIME is a release build (no failpoints compiled in)"
+	[ "$(failpoint_names | wc -l)" -ge 5 ]
+	SKIFF_FAILPOINT=after-clnoe rt_bg create --bundle "$BUNDLE" "$ID"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *'SKIFF_FAILPOINT="after-clnoe": unknown failpoint'* ]]
+	local n
+	for n in $(failpoint_names); do [[ "$output" == *"$n"* ]]; done
+	[ ! -e "$ROOT/$ID" ]
+}
+
+# A release build: $RUNTIME when it is one, else $SKIFF_RELEASE_RUNTIME or
+# build-rel/ (meson setup build-rel && ninja -C build-rel).
+@test "skiff: a release build ignores SKIFF_FAILPOINT and carries no failpoint" {
+	skiff_only
+	local rel= c
+	for c in "$RUNTIME" "${SKIFF_RELEASE_RUNTIME:-}" "$REPO_ROOT/build-rel/runtime/skiff"; do
+		[ -n "$c" ] && [ -x "$(command -v "$c")" ] || continue
+		"$c" --version | grep -q '^failpoints:' && continue
+		rel=$(command -v "$c")
+		break
+	done
+	[ -n "$rel" ] || skip "no release build: set SKIFF_RELEASE_RUNTIME, or meson setup build-rel && ninja -C build-rel"
+	# none of the failpoint names is even in the binary
+	local n
+	for n in $(failpoint_names); do not grep -qa -- "$n" "$rel"; done
+	# every failpoint, and an unknown name, are ignored: the container runs
+	for n in $(failpoint_names) no-such-failpoint; do
+		status=0
+		output=$(SKIFF_FAILPOINT="$n" "$rel" --root "$ROOT" run --bundle "$BUNDLE" "$ID" </dev/null 2>&1 3>&-) || status=$?
+		[ "$status" -eq 0 ] || { echo "SKIFF_FAILPOINT=$n: $status $output"; return 1; }
+	done
+	[ ! -e "$ROOT/$ID" ]
 }

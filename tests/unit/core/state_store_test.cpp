@@ -93,6 +93,9 @@ TEST_CASE("state store: record JSON round-trips every field", "[core][state]") {
     CHECK(back->systemd_cgroup == r.systemd_cgroup);
     CHECK(back->has_pid_namespace == r.has_pid_namespace);
     CHECK(back->config_json == r.config_json);
+    CHECK_FALSE(back->creating);
+    r.creating = true;  // a create that has not finished
+    CHECK(record_from_json(record_to_json(r), "state.json")->creating);
 }
 
 TEST_CASE("state store: malformed records are errors naming the field", "[core][state]") {
@@ -130,12 +133,56 @@ TEST_CASE("state store: create, save, load, list, remove", "[core][state]") {
         REQUIRE(d->save(sample("c0")).ok());
         d->commit();
     }
-    // A directory without state.json (a create in progress) is not listed.
+    // A directory without state.json is a create in progress (or one killed
+    // before its first record): listed while it holds nothing else than
+    // exec.fifo; the seccomp cache and foreign directories are not.
     REQUIRE(mkdir((t.root() + "/partial").c_str(), 0700) == 0);
+    REQUIRE(mkfifo((t.root() + "/partial/exec.fifo").c_str(), 0600) == 0);
+    REQUIRE(mkdir((t.root() + "/.cache").c_str(), 0700) == 0);
+    REQUIRE(mkdir((t.root() + "/foreign").c_str(), 0700) == 0);
+    REQUIRE(close(open((t.root() + "/foreign/f").c_str(), O_CREAT | O_WRONLY, 0600)) == 0);
 
     auto ids = list_ids(t.root());
     REQUIRE(ids.ok());
-    CHECK(*ids == std::vector<std::string>{"c0", "c1"});
+    CHECK(*ids == std::vector<std::string>{"c0", "c1", "partial"});
+    {
+        auto p = StateDir::peek(t.root(), "partial");
+        REQUIRE(p.ok());
+        CHECK_FALSE(p->load().ok());
+        auto r = p->load_or_creating("partial");
+        REQUIRE(r.ok());
+        CHECK(r->creating);
+        CHECK(r->id == "partial");
+        CHECK(r->owner_uid == geteuid());
+        CHECK(compute_status(*r, p->fd()) == oci::Status::Creating);
+        CHECK(r->pid == 0);
+        // the record saved before the cgroup exists, then the init's pid
+        ContainerRecord early = sample("partial");
+        early.creating = true;
+        early.pid = 0;
+        REQUIRE(p->save_creating(early).ok());
+        auto r2 = p->load_or_creating("partial");
+        REQUIRE(r2.ok());
+        CHECK(r2->creating);
+        CHECK(r2->cgroup_path == early.cgroup_path);
+        CHECK(r2->cgroup_created == early.cgroup_created);
+        CHECK(r2->pid == 0);
+        REQUIRE(p->save_init_pid(4242, 777).ok());
+        auto r3 = p->load_or_creating("partial");
+        REQUIRE(r3.ok());
+        CHECK(r3->pid == 4242);
+        CHECK(r3->pid_start_time == 777);
+        CHECK(*list_ids(t.root()) == std::vector<std::string>{"c0", "c1", "partial"});
+        // state.json, once written, is the record
+        early.creating = false;
+        early.pid = 9;
+        REQUIRE(p->save(early).ok());
+        auto r4 = p->load_or_creating("partial");
+        REQUIRE(r4.ok());
+        CHECK_FALSE(r4->creating);
+        CHECK(r4->pid == 9);
+        REQUIRE(p->remove().ok());
+    }
 
     auto d = StateDir::open(t.root(), "c1");
     REQUIRE(d.ok());
@@ -245,6 +292,13 @@ TEST_CASE("state store: compute_status", "[core][state]") {
         r.pid = pid;
         CHECK(compute_status(r, d->fd()) == oci::Status::Stopped);
         CHECK(process_start_time(pid) == 0);
+    }
+    SECTION("a record of an unfinished create: creating, whatever the init does") {
+        r.creating = true;
+        CHECK(compute_status(r, d->fd()) == oci::Status::Creating);
+        r.pid = 0;
+        CHECK(compute_status(r, d->fd()) == oci::Status::Creating);
+        r.creating = false;
     }
     r.pid = 0;
     CHECK(compute_status(r, d->fd()) == oci::Status::Stopped);
