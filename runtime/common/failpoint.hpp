@@ -3,6 +3,8 @@
 // in only with -Dfailpoints=true (the default for test builds).
 #pragma once
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <cstring>
 
@@ -24,6 +26,17 @@ inline bool failpoint_hit(const char* step) {
 inline oci::Result<void> failpoint(const char* step) {
     if (failpoint_hit(step)) return oci::Error::msg(std::string("failpoint ") + step);
     return {};
+}
+
+// SKIFF_FAILPOINT_PAUSE=<step>: that step sleeps 5 s, so a test can kill
+// the runtime at an exact moment.  No allocation (usable after clone).
+inline void failpoint_pause(const char* step) {
+#if SKIFF_FAILPOINTS
+    static const char* armed = std::getenv("SKIFF_FAILPOINT_PAUSE");
+    if (armed && std::strcmp(armed, step) == 0) sleep(5);
+#else
+    (void)step;
+#endif
 }
 
 }  // namespace skiff
