@@ -180,6 +180,8 @@ Result<void> setup(InitSpec& s, UniqueFd& slave, UniqueFd& listener) {
     }
     TRY(linux::apply_identity(s.process));
     timings::mark("child: identity and capabilities");
+    // the container's root fd: not needed while waiting for `start`
+    if (s.rootfs.impl) s.rootfs.impl->root.reset();
     TRY(failpoint("before-exec-wait"));
     TRY(send_msg(s.sync_fd, Msg::Ready, timings::g_enabled ? timings::serialize() : std::string()));
     // The parent records the container, then says so.  Until then its
