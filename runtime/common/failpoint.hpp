@@ -8,6 +8,8 @@
 // SKIFF_FAILPOINT (a typo would otherwise test nothing and pass).
 #pragma once
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -24,6 +26,10 @@ inline constexpr std::string_view kFailpoints[] = {
     "after-clone",       // core/create.cpp: init cloned, its pid recorded
     "before-pivot",      // proc/init.cpp: mounts done, before pivot_root
     "before-exec-wait",  // proc/init.cpp: before the init reports Ready
+    // SKIFF_FAILPOINT_PAUSE only (a 5 s sleep, to kill create at that moment):
+    "init-start",        // proc/init.cpp: before the parent-death signal is set
+    "after-ready",       // core/create.cpp: Ready received, nothing recorded
+    "after-record",      // core/create.cpp: state.json saved, before Recorded
 };
 
 inline constexpr bool kFailpointsBuilt = SKIFF_FAILPOINTS != 0;
@@ -57,19 +63,36 @@ inline oci::Result<void> failpoint(FailpointName step) {
     return {};
 }
 
-// Test builds: an unknown SKIFF_FAILPOINT is an error listing the known
-// names.  Release builds: always ok (the variable means nothing there).
+// SKIFF_FAILPOINT_PAUSE=<step>: that step sleeps 5 s, so a test can kill
+// the runtime at an exact moment.  No allocation (usable after clone).
+inline void failpoint_pause(FailpointName step) {
+#if SKIFF_FAILPOINTS
+    static const char* armed = std::getenv("SKIFF_FAILPOINT_PAUSE");
+    if (armed && std::strcmp(armed, step.name) == 0) sleep(5);
+#else
+    (void)step;
+#endif
+}
+
+// Test builds: an unknown SKIFF_FAILPOINT or SKIFF_FAILPOINT_PAUSE is an
+// error listing the known names.  Release builds: always ok (the variables
+// mean nothing there).
 inline oci::Result<void> check_failpoint_env() {
     if constexpr (!kFailpointsBuilt) return {};
-    const char* armed = std::getenv("SKIFF_FAILPOINT");
-    if (!armed || !*armed) return {};
-    std::string known;
-    for (std::string_view k : kFailpoints) {
-        if (k == armed) return {};
-        if (!known.empty()) known += ", ";
-        known += k;
+    for (const char* var : {"SKIFF_FAILPOINT", "SKIFF_FAILPOINT_PAUSE"}) {
+        const char* armed = std::getenv(var);
+        if (!armed || !*armed) continue;
+        std::string known;
+        bool found = false;
+        for (std::string_view k : kFailpoints) {
+            found = found || k == armed;
+            if (!known.empty()) known += ", ";
+            known += k;
+        }
+        if (!found)
+            return oci::Error::msg(std::string(var) + "=\"" + armed + "\": unknown failpoint (known: " + known + ")");
     }
-    return oci::Error::msg("SKIFF_FAILPOINT=\"" + std::string(armed) + "\": unknown failpoint (known: " + known + ")");
+    return {};
 }
 
 }  // namespace skiff

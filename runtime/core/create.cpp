@@ -21,6 +21,7 @@
 #include "core/rootless.hpp"
 #include "core/notify.hpp"
 #include "ocispec/json.hpp"
+#include "proc/fds.hpp"
 #include "proc/init.hpp"
 #include "proc/protocol.hpp"
 
@@ -84,6 +85,7 @@ Result<void> serve_init(proc::InitSpec& spec, int sock, const ChildGuard& child,
             }
             case proc::Msg::Ready:
                 timings::merge(m->payload);
+                failpoint_pause("after-ready");
                 return {};
             case proc::Msg::Fail:
                 return Error{m->payload, m->err};
@@ -129,6 +131,7 @@ Result<Created> create_container(const GlobalOptions& g, const CreateOptions& o,
         process.env->push_back("LISTEN_FDS=" + std::to_string(n));
         process.env->push_back("LISTEN_PID=1");
     }
+    TRY(proc::check_preserved_fds(preserve, "--preserve-fds/LISTEN_FDS"));
 
     // --- plan everything in the parent ---
     proc::InitSpec spec;
@@ -203,12 +206,11 @@ Result<Created> create_container(const GlobalOptions& g, const CreateOptions& o,
     UniqueFd parent_sock(sv[0]), child_sock(sv[1]);
 
     spec.sync_fd = child_sock.get();
-    int path_fd = open(dir.path().c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (path_fd < 0) return Error::sys("open " + dir.path(), errno);
-    UniqueFd state_path_fd(path_fd);
-    spec.state_dir_fd = path_fd;
-    spec.close_fds = {dir.fd(), parent_sock.get()};
-    if (console_sock) spec.close_fds.push_back(console_sock.get());
+    // The init reaches exec.fifo through an O_PATH fd of the fifo itself:
+    // a directory fd would be a way out of the rootfs (proc/fds.hpp).
+    UniqueFd fifo_path(openat(dir.fd(), "exec.fifo", O_PATH | O_NOFOLLOW | O_CLOEXEC));
+    if (!fifo_path) return Error::sys("open " + dir.path() + "/exec.fifo", errno);
+    spec.fifo_fd = fifo_path.get();
     spec.terminal = terminal;
     spec.hook_sync = cfg.hooks && (has_hooks(cfg.hooks->prestart) || has_hooks(cfg.hooks->createRuntime) ||
                                    has_hooks(cfg.hooks->createContainer) || has_hooks(cfg.hooks->startContainer));
@@ -219,6 +221,7 @@ Result<Created> create_container(const GlobalOptions& g, const CreateOptions& o,
         spec.console_rows = cfg.process->consoleSize->height;
         spec.console_cols = cfg.process->consoleSize->width;
     }
+    spec.keep_fds = proc::init_keep_fds(spec);
 
     TRY_ASSIGN(UniqueFd own_pidns, linux::enter_pid_namespace(spec.ns));
     bool placed = false;
@@ -251,6 +254,13 @@ Result<Created> create_container(const GlobalOptions& g, const CreateOptions& o,
     rec.creating = false;
     TRY(dir.save(rec));
     if (!o.pid_file.empty()) TRY(write_pid_file(o.pid_file, child.pid()));
+    failpoint_pause("after-record");
+    // Recorded: the init may outlive us now; Detached: it knows.
+    TRY(proc::send_msg(parent_sock.get(), proc::Msg::Recorded));
+    if (auto d = proc::expect_msg(parent_sock.get(), proc::Msg::Detached); !d) {
+        child.kill_and_reap();
+        return std::move(d).error().wrap("container init");
+    }
     cg.commit();
     scope.commit();
     dir.commit();

@@ -23,6 +23,7 @@
 #include "core/lifecycle.hpp"
 #include "linux/namespaces.hpp"
 #include "ocispec/json.hpp"
+#include "proc/fds.hpp"
 #include "proc/init.hpp"
 #include "proc/protocol.hpp"
 
@@ -167,6 +168,7 @@ Result<int> exec(const GlobalOptions& g, const ExecOptions& o) {
     spec.join_flags = namespaces_to_join(pid_t(rec.pid));
     spec.terminal = terminal;
     spec.preserve_fds = o.preserve_fds;
+    TRY(proc::check_preserved_fds(o.preserve_fds, "--preserve-fds"));
     if (process.consoleSize) {
         spec.console_rows = process.consoleSize->height;
         spec.console_cols = process.consoleSize->width;

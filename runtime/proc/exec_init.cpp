@@ -1,4 +1,6 @@
-// The child side of `exec`: join, set up, report Ready, execve.
+// The child side of `exec`: join, set up, report Ready, execve.  Like the
+// init (init.cpp) it holds no host fd but the sync socket and the preserved
+// ones, and is non-dumpable until execve, from its first instruction on.
 #include <fcntl.h>
 #include <linux/close_range.h>
 #include <linux/sched.h>
@@ -10,9 +12,13 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <iterator>
 
+#include "linux/process_impl.hpp"
+#include "proc/fds.hpp"
 #include "proc/init.hpp"
 #include "proc/protocol.hpp"
 
@@ -37,6 +43,9 @@ Result<UniqueFd> open_pty(const ExecSpec& s, UniqueFd& slave) {
     int sl = ioctl(m, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
     if (sl < 0) return Error::sys("open pty peer", errno);
     slave.reset(sl);
+    // owned by the process's uid, group kept (as runc and the init)
+    if (fchown(sl, s.process.impl->uid, gid_t(-1)) < 0 && errno != EINVAL && errno != EPERM)
+        return Error::sys("chown the pty to process.user.uid", errno);
     if (s.console_rows || s.console_cols) {
         winsize ws{};
         ws.ws_row = (unsigned short)s.console_rows;
@@ -49,7 +58,9 @@ Result<UniqueFd> open_pty(const ExecSpec& s, UniqueFd& slave) {
 Result<void> setup(ExecSpec& s, UniqueFd& slave) {
     if (s.join_flags && setns(s.init_pidfd, s.join_flags) < 0)
         return Error::sys("join the container's namespaces", errno);
-    close(s.init_pidfd);
+    // In the container's mount namespace now: the sync socket and the
+    // preserved fds are all that may stay.
+    close_fds_except(&s.sync_fd, 1, s.preserve_fds);
     if (setsid() < 0) return Error::sys("setsid", errno);
     TRY(linux::apply_early(s.process));
     if (s.terminal) {
@@ -59,6 +70,7 @@ Result<void> setup(ExecSpec& s, UniqueFd& slave) {
     TRY(linux::resolve_home(s.process));
     if (chdir(linux::exec_cwd(s.process)) < 0)
         return Error::sys(std::string("chdir to process.cwd \"") + linux::exec_cwd(s.process) + "\"", errno);
+    TRY(check_cwd_inside_root(linux::exec_cwd(s.process)));
     TRY(linux::resolve_executable(s.process));
     UniqueFd listener;
     if (s.seccomp && s.seccomp_early) {  // see init.cpp
@@ -112,6 +124,12 @@ void become_pidns_child(ExecSpec& s, int cgroup_fd) {
 
 [[noreturn]] void exec_main(ExecSpec& s, int cgroup_fd) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
+    {
+        // the cgroup dir is needed only for fork_in_pidns's second clone3
+        int keep[] = {s.sync_fd, s.init_pidfd, s.fork_in_pidns ? cgroup_fd : -1};
+        std::sort(std::begin(keep), std::end(keep));
+        close_fds_except(keep, std::size(keep), s.preserve_fds);
+    }
     if (s.fork_in_pidns) {
         become_pidns_child(s, cgroup_fd);
         prctl(PR_SET_PDEATHSIG, SIGKILL);  // a fork does not inherit it
@@ -158,6 +176,7 @@ void become_pidns_child(ExecSpec& s, int cgroup_fd) {
 }  // namespace
 
 Result<Spawned> spawn_exec(ExecSpec& spec, int cgroup_fd) {
+    make_undumpable();
     TRY_ASSIGN(Spawned s, clone_exec(0, cgroup_fd));
     if (s.pid == 0) exec_main(spec, cgroup_fd);
     return s;

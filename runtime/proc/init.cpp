@@ -4,13 +4,21 @@
 //   -> session, hostname, keyring -> early process attributes (rlimits...)
 //   -> rootfs mounts -> [prestart/createRuntime by the parent,
 //   createContainer here] -> console -> pivot_root -> sysctl -> masked and
-//   readonly paths -> identity and capabilities -> Ready -> wait on the exec
-//   fifo (`start`) -> startContainer hooks -> seccomp -> execve.
+//   readonly paths -> identity and capabilities -> Ready -> [the parent
+//   records the container] -> Recorded -> wait on the exec fifo (`start`)
+//   -> startContainer hooks -> seccomp -> execve.
+// From its first instruction the init holds no fd of the host but the
+// sync socket, exec.fifo (O_PATH) and what its plans opened for it; those
+// go once pivot_root is done (proc/fds.hpp).  It is non-dumpable throughout
+// (inherited from the parent; execve resets it), so a container process
+// cannot open /proc/1/exe (the runtime binary) or /proc/1/fd while it waits.
+#include <poll.h>
 #include <fcntl.h>
 #include <linux/close_range.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <termios.h>
 #include <unistd.h>
@@ -22,6 +30,9 @@
 #include "common/failpoint.hpp"
 #include "common/timings.hpp"
 #include "core/hooks.hpp"
+#include "linux/process_impl.hpp"
+#include "linux/rootfs_impl.hpp"
+#include "proc/fds.hpp"
 #include "proc/init.hpp"
 #include "proc/protocol.hpp"
 
@@ -58,6 +69,36 @@ Result<void> join_keyring(const InitSpec& s) {
     return {};
 }
 
+// The pty slave becomes the init's stdio (and controlling terminal) as soon
+// as it exists, as runc: the caller's stdio must not be held until `start`
+// (`out=$(skiff create --console-socket ...)` would never return).  It is
+// owned by the process's uid, its group (tty) kept, as runc.
+Result<void> take_console(int slave, const linux::ProcessPlan& p) {
+    if (fchown(slave, p.impl->uid, gid_t(-1)) < 0 && errno != EINVAL && errno != EPERM)
+        return Error::sys("chown the console to process.user.uid", errno);
+    if (ioctl(slave, TIOCSCTTY, 0) < 0) return Error::sys("set controlling terminal", errno);
+    for (int fd = 0; fd < 3; ++fd)
+        if (dup2(slave, fd) < 0) return Error::sys("dup console onto stdio", errno);
+    return {};
+}
+
+// exec.fifo opened for writing through the O_PATH fd, via the container's
+// /proc; -1 with errno set.
+int reopen_fifo(int path_fd) {
+    char p[32];
+    snprintf(p, sizeof p, "/proc/self/fd/%d", path_fd);
+    struct stat want, got;
+    if (fstat(path_fd, &want) < 0) return -1;
+    int fd = open(p, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    if (fstat(fd, &got) < 0 || got.st_dev != want.st_dev || got.st_ino != want.st_ino) {
+        close(fd);
+        errno = EXDEV;  // the container's /proc is not the kernel's
+        return -1;
+    }
+    return fd;
+}
+
 // Everything up to Ready.  Returns the console slave (or -1) through `slave`.
 Result<void> setup(InitSpec& s, UniqueFd& slave, UniqueFd& listener) {
     const oci::Config& c = *s.config;
@@ -66,8 +107,14 @@ Result<void> setup(InitSpec& s, UniqueFd& slave, UniqueFd& listener) {
     TRY(linux::join_namespaces(s.ns));
     TRY(linux::unshare_namespaces(s.ns));
     if (s.ns.new_user) {
+        // An unprivileged parent writes /proc/PID/{uid,gid}_map, which a
+        // non-dumpable process's /proc denies it: dumpable only while the
+        // parent writes them (as runc); nothing of the container runs yet.
+        prctl(PR_SET_DUMPABLE, 1);
         TRY(send_msg(s.sync_fd, Msg::MapRequest));
-        TRY(expect_msg(s.sync_fd, Msg::MapsWritten));
+        auto written = expect_msg(s.sync_fd, Msg::MapsWritten);
+        prctl(PR_SET_DUMPABLE, 0);
+        TRY(std::move(written));
         TRY(linux::become_userns_root());
         timings::mark("child: user namespace mapped");
     }
@@ -102,10 +149,24 @@ Result<void> setup(InitSpec& s, UniqueFd& slave, UniqueFd& listener) {
         }
         TRY(send_msg(s.sync_fd, Msg::ConsoleMaster, {}, con.master.get()));
         slave = std::move(con.slave);
+        TRY(take_console(slave.get(), s.process));
     }
     TRY(failpoint("before-pivot"));
     TRY(linux::enter_rootfs(s.rootfs));
     timings::mark("child: pivot_root");
+    // The plans' fds (bind trees, namespaces joined) are spent: from here
+    // on only the container's own root, the mounts still to be made
+    // read-only (finalize_rootfs), the console and the sync socket.
+    {
+        std::vector<int> keep = {s.sync_fd, s.fifo_fd, slave.get()};
+        if (s.rootfs.impl) {
+            keep.push_back(s.rootfs.impl->root.get());
+            for (const auto& m : s.rootfs.impl->mounts)
+                if (m.ro_fd) keep.push_back(m.ro_fd.get());
+        }
+        std::sort(keep.begin(), keep.end());
+        close_fds_except(keep.data(), keep.size(), s.preserve_fds);
+    }
     // Before root.readonly and readonlyPaths apply (runc creates it as early).
     TRY(linux::ensure_cwd(s.process));
     TRY(linux::apply_sysctl(s.process));
@@ -114,6 +175,7 @@ Result<void> setup(InitSpec& s, UniqueFd& slave, UniqueFd& listener) {
     TRY(linux::resolve_home(s.process));
     if (chdir(linux::exec_cwd(s.process)) < 0)
         return Error::sys(std::string("chdir to process.cwd \"") + linux::exec_cwd(s.process) + "\"", errno);
+    TRY(check_cwd_inside_root(linux::exec_cwd(s.process)));
     TRY(linux::resolve_executable(s.process));
     if (s.seccomp && s.seccomp_early) {
         // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN, which
@@ -125,10 +187,17 @@ Result<void> setup(InitSpec& s, UniqueFd& slave, UniqueFd& listener) {
     }
     TRY(linux::apply_identity(s.process));
     timings::mark("child: identity and capabilities");
+    // the container's root fd: not needed while waiting for `start`
+    if (s.rootfs.impl) s.rootfs.impl->root.reset();
     TRY(failpoint("before-exec-wait"));
-    // From here on the parent may exit: no parent-death signal any more.
-    prctl(PR_SET_PDEATHSIG, 0);
     TRY(send_msg(s.sync_fd, Msg::Ready, timings::g_enabled ? timings::serialize() : std::string()));
+    // The parent records the container, then says so.  Until then its
+    // death (SIGKILL included) must take the init with it: an init nobody
+    // recorded could never be found by delete.  Only after Recorded may the
+    // parent exit and leave the init waiting for `start`.
+    TRY(expect_msg(s.sync_fd, Msg::Recorded));
+    prctl(PR_SET_PDEATHSIG, 0);
+    TRY(send_msg(s.sync_fd, Msg::Detached));
     return {};
 }
 
@@ -145,10 +214,16 @@ Result<void> setup(InitSpec& s, UniqueFd& slave, UniqueFd& listener) {
 }  // namespace
 
 [[noreturn]] void init_main(InitSpec& s) {
+    failpoint_pause("init-start");  // test: the parent dies before the next line
     prctl(PR_SET_PDEATHSIG, SIGKILL);
-    // The state dir lock is per open file description: holding the parent's
-    // locked fd here would keep `start` and `delete` waiting on us.
-    for (int fd : s.close_fds) close(fd);
+    // Nothing of the parent's survives: not the cgroup dir clone3 used, not
+    // the flock'ed state dir (the lock is per open file description), not
+    // the parent's socket end, not a caller's stray fds.
+    close_fds_except(s.keep_fds.data(), s.keep_fds.size(), s.preserve_fds);
+    // The parent died before PR_SET_PDEATHSIG took effect: its socket end
+    // is gone (ours was just closed), so the socket hangs up.
+    pollfd pfd{s.sync_fd, POLLIN, 0};
+    if (poll(&pfd, 1, 0) > 0 && (pfd.revents & POLLHUP)) _exit(1);
     reset_signals();
     UniqueFd slave, listener;
     auto r = setup(s, slave, listener);
@@ -159,25 +234,22 @@ Result<void> setup(InitSpec& s, UniqueFd& slave, UniqueFd& listener) {
     close(s.sync_fd);
 
     // Wait for `start`: opening the fifo for writing blocks until it is
-    // opened for reading.  The state dir fd still reaches it after pivot_root.
-    int fifo = openat(s.state_dir_fd, "exec.fifo", O_WRONLY | O_CLOEXEC);
-    if (fifo < 0) fail_after_ready("open exec fifo", errno);
+    // opened for reading.  The O_PATH fd is reopened through the
+    // container's /proc (as runc), and must still be the same fifo.
+    int fifo = reopen_fifo(s.fifo_fd);
+    if (fifo < 0) fail_after_ready("open exec fifo through /proc/self/fd", errno);
     if (write(fifo, "0", 1) != 1) fail_after_ready("write exec fifo", errno);
     // The write end stays open (CLOEXEC) until execve: `start` waits for that
     // hangup so poststart hooks run only once the program is running.
-    close(s.state_dir_fd);
+    close(s.fifo_fd);
 
     if (s.config->hooks) {
         auto h = core::run_hooks(s.config->hooks->startContainer, "startContainer", s.hook_state);
         if (!h) fail_after_ready(h.error());
     }
-    if (slave) {
-        if (ioctl(slave.get(), TIOCSCTTY, 0) < 0) fail_after_ready("set controlling terminal", errno);
-        for (int fd = 0; fd < 3; ++fd)
-            if (dup2(slave.get(), fd) < 0) fail_after_ready("dup console", errno);
-    }
     const char* cwd = linux::exec_cwd(s.process);
     if (chdir(cwd) < 0) fail_after_ready("chdir to process.cwd", errno);
+    if (auto in = check_cwd_inside_root(cwd); !in) fail_after_ready(in.error());
     auto exe = linux::resolve_executable(s.process);
     if (!exe) fail_after_ready(exe.error());
     if (s.seccomp && !s.seccomp_early) {

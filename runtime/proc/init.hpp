@@ -27,8 +27,8 @@ struct InitSpec {
     std::optional<seccomp::Program> seccomp;
     bool seccomp_early = false;  // load before the identity switch (no noNewPrivileges, or notify)
     int sync_fd = -1;          // the child's end of the socketpair
-    int state_dir_fd = -1;     // O_PATH fd of the state dir (exec.fifo); its own open file description
-    std::vector<int> close_fds;  // parent-only fds (the flock'ed state dir fd, the parent's socket end)
+    int fifo_fd = -1;          // O_PATH fd of exec.fifo itself (never its directory)
+    std::vector<int> keep_fds; // sorted: every fd the child keeps at its start (proc/fds.hpp)
     bool terminal = false;
     bool hook_sync = false;    // ask the parent to run prestart/createRuntime hooks
     bool no_new_keyring = false;
@@ -46,6 +46,10 @@ struct Spawned {
 // clone3 with the plan's namespaces (+CLONE_PIDFD, +CLONE_INTO_CGROUP when
 // cgroup_fd >= 0).  In the child, runs the init sequence and never returns.
 oci::Result<Spawned> spawn_init(InitSpec& spec, int cgroup_fd, bool* placed_in_cgroup);
+
+// PR_SET_DUMPABLE 0 for the calling process (and so for every child it
+// clones); spawn_init and spawn_exec call it before clone3.
+void make_undumpable();
 
 }  // namespace skiff::proc
 

@@ -25,6 +25,8 @@ const char* msg_name(Msg m) {
         case Msg::Ready: return "ready";
         case Msg::Fail: return "fail";
         case Msg::Forked: return "forked";
+        case Msg::Recorded: return "recorded";
+        case Msg::Detached: return "detached";
     }
     return "unknown";
 }

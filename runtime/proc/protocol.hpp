@@ -13,10 +13,20 @@
 //   child  -> parent   SeccompListener   fd: the seccomp notify listener
 //   child  -> parent   Ready             setup done, about to wait on the exec
 //                                        fifo; payload: the child's --timings marks
+//                                        (exec: the last message before execve)
+//   parent -> child    Recorded          init only: state.json is saved; the child
+//                                        may outlive the parent now
+//   child  -> parent   Detached          init only: PR_SET_PDEATHSIG cleared; the
+//                                        parent may exit (create returns)
 //   child  -> parent   Fail              err = errno (or 0), payload: message
+//   child  -> parent   Forked            exec's intermediate: the real process's
+//                                        pidfd (fd) and pid (payload)
 //
 // The parent answers every request; EOF without Ready means the child died
-// (its exit status is then reported).
+// (its exit status is then reported).  Until Recorded the init dies with
+// its parent (PR_SET_PDEATHSIG SIGKILL, and EOF on this socket when the
+// parent died before that was set): an init that no state.json names could
+// never be deleted.
 #pragma once
 
 #include <cstdint>
@@ -36,7 +46,9 @@ enum class Msg : uint32_t {
     SeccompListener,
     Ready,
     Fail,
-    Forked,  // exec's intermediate: the real process's pidfd (fd) and pid (payload)
+    Forked,
+    Recorded,
+    Detached,
 };
 
 const char* msg_name(Msg m);

@@ -1,6 +1,7 @@
 #include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -30,8 +31,17 @@ long do_clone3(uint64_t flags, int* pidfd, int cgroup_fd) {
 
 }  // namespace
 
+void make_undumpable() {
+    // CVE-2019-5736 class: a process of the runtime that a container can see
+    // must not let it open /proc/PID/exe (the runtime binary) or
+    // /proc/PID/fd.  The flag lives in the mm, so the child has it from its
+    // first instruction; execve of the container's program resets it.
+    prctl(PR_SET_DUMPABLE, 0);
+}
+
 oci::Result<Spawned> spawn_init(InitSpec& spec, int cgroup_fd, bool* placed_in_cgroup) {
     timings::mark("clone3");
+    make_undumpable();
     int pidfd = -1;
     *placed_in_cgroup = cgroup_fd >= 0;
     long pid = do_clone3(spec.ns.clone_flags, &pidfd, cgroup_fd);

@@ -61,3 +61,48 @@ start_recvtty() {
 	[ "$status" -ne 0 ]
 	[ ! -e "$ROOT/$ID" ]
 }
+
+@test "console: create returns at once: the waiting init holds none of the caller's stdio" {
+	cfg 'c["process"]["terminal"] = True'
+	set_args sh -c 'echo started'
+	start_recvtty
+	local out rc=0
+	# command substitution reads until every holder of its pipe is gone: the
+	# init must have swapped the caller's stdout for the pty already
+	# (an outer timeout: a runtime that fails this would hang the inner $())
+	out=$(timeout 10 bash -c 'x=$("$@" 2>&1 3>&-); rc=$?; echo "$x"; exit $rc' sh \
+		"$RUNTIME" --root "$ROOT" create --console-socket "$TEST_DIR/tty.sock" \
+		--bundle "$BUNDLE" "$ID" 3>&-) || rc=$?
+	echo "create: rc $rc: $out"
+	[ "$rc" -eq 0 ]
+	track_pid "$(container_pid "$ID")"
+	[ "$(container_status "$ID")" = "created" ]
+	rt_bg start "$ID"
+	[ "$status" -eq 0 ]
+	wait "$RECVTTY_PID"
+	grep -q started "$TEST_DIR/tty.out"
+}
+
+@test "console: the pty belongs to process.user.uid (group kept), as runc" {
+	cfg 'c["process"]["terminal"] = True
+c["process"]["user"] = {"uid": 1000, "gid": 1000}'
+	set_args stat -L -c "%u %g" /proc/self/fd/0
+	start_recvtty
+	rt_bg create --console-socket "$TEST_DIR/tty.sock" --bundle "$BUNDLE" "$ID"
+	[ "$status" -eq 0 ]
+	track_pid "$(container_pid "$ID")"
+	rt_bg start "$ID"
+	[ "$status" -eq 0 ]
+	wait "$RECVTTY_PID"
+	run tr -d '\r' <"$TEST_DIR/tty.out"
+	echo "$output"
+	[ "${lines[0]}" = "1000 5" ]
+}
+
+@test "console: exec --tty: the pty belongs to --user's uid" {
+	start_container "$ID" sleep 60
+	run rt exec --tty --user 1000:1000 "$ID" stat -L -c "%u %g" /proc/self/fd/0 </dev/null
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(echo "${lines[0]}" | tr -d '\r')" = "1000 5" ]
+}
