@@ -15,11 +15,13 @@
 #include <poll.h>
 #include <fcntl.h>
 #include <linux/close_range.h>
+#include <linux/magic.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/vfs.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -84,12 +86,14 @@ Result<void> take_console(int slave, const linux::ProcessPlan& p) {
 
 // exec.fifo opened for writing through the O_PATH fd, via the container's
 // /proc; -1 with errno set.
-int reopen_fifo(int path_fd) {
+int reopen_fifo(int path_fd, int host_proc_fd) {
     char p[32];
     snprintf(p, sizeof p, "/proc/self/fd/%d", path_fd);
     struct stat want, got;
     if (fstat(path_fd, &want) < 0) return -1;
-    int fd = open(p, O_WRONLY | O_CLOEXEC);
+    // Without a procfs of its own (no mount namespace: the root is only
+    // chroot'ed), through the host's /proc opened before the chroot.
+    int fd = host_proc_fd >= 0 ? openat(host_proc_fd, p + 6, O_WRONLY | O_CLOEXEC) : open(p, O_WRONLY | O_CLOEXEC);
     if (fd < 0) return -1;
     if (fstat(fd, &got) < 0 || got.st_dev != want.st_dev || got.st_ino != want.st_ino) {
         close(fd);
@@ -152,13 +156,26 @@ Result<void> setup(InitSpec& s, UniqueFd& slave, UniqueFd& listener) {
         TRY(take_console(slave.get(), s.process));
     }
     TRY(failpoint("before-pivot"));
+    if (s.rootfs.impl && !s.rootfs.impl->opts.new_mount_namespace) {
+        // No mount namespace: nothing is mounted and the root is only
+        // chroot'ed, so exec.fifo cannot be reopened through a /proc inside
+        // it.  Keep the host's /proc for that one open, and only when no
+        // procfs is reachable from the new root (so no path chosen by the
+        // config or the container can reach this fd); closed right after.
+        struct statfs in_root;
+        const std::string proc = s.rootfs.impl->rootfs + "/proc";
+        if (statfs(proc.c_str(), &in_root) < 0 || in_root.f_type != PROC_SUPER_MAGIC) {
+            s.host_proc_fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+            if (s.host_proc_fd < 0) return Error::sys("open /proc", errno);
+        }
+    }
     TRY(linux::enter_rootfs(s.rootfs));
     timings::mark("child: pivot_root");
     // The plans' fds (bind trees, namespaces joined) are spent: from here
     // on only the container's own root, the mounts still to be made
     // read-only (finalize_rootfs), the console and the sync socket.
     {
-        std::vector<int> keep = {s.sync_fd, s.fifo_fd, slave.get()};
+        std::vector<int> keep = {s.sync_fd, s.fifo_fd, s.host_proc_fd, slave.get()};
         if (s.rootfs.impl) {
             keep.push_back(s.rootfs.impl->root.get());
             for (const auto& m : s.rootfs.impl->mounts)
@@ -236,8 +253,9 @@ Result<void> setup(InitSpec& s, UniqueFd& slave, UniqueFd& listener) {
     // Wait for `start`: opening the fifo for writing blocks until it is
     // opened for reading.  The O_PATH fd is reopened through the
     // container's /proc (as runc), and must still be the same fifo.
-    int fifo = reopen_fifo(s.fifo_fd);
+    int fifo = reopen_fifo(s.fifo_fd, s.host_proc_fd);
     if (fifo < 0) fail_after_ready("open exec fifo through /proc/self/fd", errno);
+    if (s.host_proc_fd >= 0) close(s.host_proc_fd);
     if (write(fifo, "0", 1) != 1) fail_after_ready("write exec fifo", errno);
     // The write end stays open (CLOEXEC) until execve: `start` waits for that
     // hangup so poststart hooks run only once the program is running.

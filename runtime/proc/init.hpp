@@ -28,6 +28,7 @@ struct InitSpec {
     bool seccomp_early = false;  // load before the identity switch (no noNewPrivileges, or notify)
     int sync_fd = -1;          // the child's end of the socketpair
     int fifo_fd = -1;          // O_PATH fd of exec.fifo itself (never its directory)
+    int host_proc_fd = -1;     // child: the host's /proc, only when the chroot'ed root has none (see init.cpp)
     std::vector<int> keep_fds; // sorted: every fd the child keeps at its start (proc/fds.hpp)
     bool terminal = false;
     bool hook_sync = false;    // ask the parent to run prestart/createRuntime hooks
