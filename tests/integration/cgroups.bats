@@ -7,27 +7,14 @@ load helpers
 
 setup() {
 	setup_bundle
-	[ "$(stat -fc %T /sys/fs/cgroup 2>/dev/null)" = "cgroup2fs" ] ||
-		skip "needs the cgroup v2 view (tests/run without --host-cgroups)"
-	# a test-specific parent, so nothing can collide with the host's cgroups
-	CG_BASE="/skiff-it-$ID"
-	CG="$CG_BASE/ctr"
-	CGDIR="/sys/fs/cgroup$CG"
-	cfg 'c["linux"]["cgroupsPath"] = "'"$CG"'"
-c["root"]["readonly"] = False'
+	use_test_cgroup skiff-it
+	cfg 'c["root"]["readonly"] = False'
 }
 
 teardown() {
 	local leak=
 	teardown_bundle || leak=1
-	if [ -n "${CG_BASE:-}" ] && [ -d "/sys/fs/cgroup$CG_BASE" ]; then
-		echo "LEAK: cgroup /sys/fs/cgroup$CG_BASE left behind"
-		# kill what is inside, then remove the subtree depth first
-		echo 1 >"/sys/fs/cgroup$CG_BASE/cgroup.kill" 2>/dev/null || true
-		sleep 0.2
-		find "/sys/fs/cgroup$CG_BASE" -depth -type d -exec rmdir {} \; 2>/dev/null || true
-		leak=1
-	fi
+	teardown_test_cgroup || leak=1
 	[ -z "$leak" ]
 }
 

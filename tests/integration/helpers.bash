@@ -315,3 +315,28 @@ for n in sys.argv[1:]:
 print("%016x" % m)
 EOF
 }
+
+# use_test_cgroup PREFIX: the container's cgroupsPath goes under a parent
+# of its own (/PREFIX-ID/ctr), so nothing can collide with the host's
+# cgroups.  Skips outside the cgroup v2 view.  Sets CG_BASE, CG, CGDIR.
+use_test_cgroup() {
+	[ "$(stat -fc %T /sys/fs/cgroup 2>/dev/null)" = "cgroup2fs" ] ||
+		skip "needs the cgroup v2 view (tests/run without --host-cgroups)"
+	CG_BASE="/$1-$ID"
+	CG="$CG_BASE/ctr"
+	CGDIR="/sys/fs/cgroup$CG"
+	cfg 'c["linux"]["cgroupsPath"] = "'"$CG"'"'
+}
+
+# teardown_test_cgroup: fails (LEAK) if the test's cgroup tree is still
+# there, after thawing, killing what is inside and removing it depth first
+teardown_test_cgroup() {
+	local base="/sys/fs/cgroup${CG_BASE:-}"
+	[ -n "${CG_BASE:-}" ] && [ -d "$base" ] || return 0
+	echo "LEAK: cgroup $base left behind"
+	echo 0 >"$base/cgroup.freeze" 2>/dev/null || true
+	echo 1 >"$base/cgroup.kill" 2>/dev/null || true
+	sleep 0.2
+	find "$base" -depth -type d -exec rmdir {} \; 2>/dev/null || true
+	return 1
+}

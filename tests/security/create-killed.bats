@@ -10,25 +10,14 @@ load helpers
 
 setup() {
 	setup_bundle
-	[ "$(stat -fc %T /sys/fs/cgroup 2>/dev/null)" = "cgroup2fs" ] ||
-		skip "needs the cgroup v2 view (tests/run without --host-cgroups)"
-	CG_BASE="/skiff-sec-$ID"
-	CG="$CG_BASE/ctr"
-	CGDIR="/sys/fs/cgroup$CG"
-	cfg 'c["linux"]["cgroupsPath"] = "'"$CG"'"'
+	use_test_cgroup skiff-sec
 	set_args sleep 100
 }
 
 teardown() {
 	local leak=
 	teardown_bundle || leak=1
-	if [ -n "${CG_BASE:-}" ] && [ -d "/sys/fs/cgroup$CG_BASE" ]; then
-		echo "LEAK: cgroup /sys/fs/cgroup$CG_BASE left behind"
-		echo 1 >"$CGDIR/cgroup.kill" 2>/dev/null || true
-		sleep 0.2
-		rmdir "$CGDIR" "/sys/fs/cgroup$CG_BASE" 2>/dev/null || true
-		leak=1
-	fi
+	teardown_test_cgroup || leak=1
 	[ -z "$leak" ]
 }
 

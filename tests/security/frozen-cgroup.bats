@@ -8,12 +8,7 @@ load helpers
 
 setup() {
 	setup_bundle
-	[ "$(stat -fc %T /sys/fs/cgroup 2>/dev/null)" = "cgroup2fs" ] ||
-		skip "needs the cgroup v2 view (tests/run without --host-cgroups)"
-	CG_BASE="/skiff-sec-$ID"
-	CG="$CG_BASE/ctr"
-	CGDIR="/sys/fs/cgroup$CG"
-	cfg 'c["linux"]["cgroupsPath"] = "'"$CG"'"'
+	use_test_cgroup skiff-sec
 	set_args sleep 100
 	# the test's own cgroup, frozen by the test, removed by teardown
 	mkdir -p "/sys/fs/cgroup$CG_BASE"
