@@ -110,6 +110,20 @@ Result<Created> create_container(const GlobalOptions& g, const CreateOptions& o,
     if (!terminal && !o.console_socket.empty())
         return Error::msg("--console-socket given but process.terminal is false");
 
+    // Socket activation fds join the preserved ones, and the process learns
+    // about them through its environment.
+    oci::Process process = *cfg.process;
+    int preserve = o.preserve_fds;
+    if (int n = listen_fds()) {
+        preserve = std::max(preserve, n);
+        if (!process.env) process.env.emplace();
+        process.env->push_back("LISTEN_FDS=" + std::to_string(n));
+        process.env->push_back("LISTEN_PID=1");
+    }
+    // Checked before skiff opens any fd of its own that could take a
+    // number in the preserved range.
+    TRY(proc::check_preserved_fds(preserve, "--preserve-fds/LISTEN_FDS"));
+
     // --- state dir (first: the notify proxy's mount source lives in it),
     // cgroup, init: unwound in reverse on failure ---
     const RootlessInfo rootless = detect_rootless(g.rootless);  // rootless (issue 9)
@@ -121,17 +135,6 @@ Result<Created> create_container(const GlobalOptions& g, const CreateOptions& o,
     TRY(failpoint("after-state-dir"));
     TRY(prepare_notify(cfg, dir.path()));
 
-    // Socket activation fds join the preserved ones, and the process learns
-    // about them through its environment.
-    oci::Process process = *cfg.process;
-    int preserve = o.preserve_fds;
-    if (int n = listen_fds()) {
-        preserve = std::max(preserve, n);
-        if (!process.env) process.env.emplace();
-        process.env->push_back("LISTEN_FDS=" + std::to_string(n));
-        process.env->push_back("LISTEN_PID=1");
-    }
-    TRY(proc::check_preserved_fds(preserve, "--preserve-fds/LISTEN_FDS"));
 
     // --- plan everything in the parent ---
     proc::InitSpec spec;
