@@ -138,6 +138,8 @@ bool pid_ns_differs(pid_t init) {
 
 Result<int> exec(const GlobalOptions& g, const ExecOptions& o) {
     TRY(oci::validate_container_id(o.id));
+    // before skiff opens any fd of its own that could take a preserved number
+    TRY(proc::check_preserved_fds(o.preserve_fds, "--preserve-fds"));
     TRY_ASSIGN(StateDir dir, StateDir::open(g.root, o.id));
     TRY_ASSIGN(ContainerRecord rec, dir.load());
     Status st = compute_status(rec, dir.fd());
@@ -168,7 +170,6 @@ Result<int> exec(const GlobalOptions& g, const ExecOptions& o) {
     spec.join_flags = namespaces_to_join(pid_t(rec.pid));
     spec.terminal = terminal;
     spec.preserve_fds = o.preserve_fds;
-    TRY(proc::check_preserved_fds(o.preserve_fds, "--preserve-fds"));
     if (process.consoleSize) {
         spec.console_rows = process.consoleSize->height;
         spec.console_cols = process.consoleSize->width;
