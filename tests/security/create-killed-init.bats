@@ -34,6 +34,7 @@ child_of() {
 		set -- $s
 		[ "$2" = "$CHILD_OF" ] && { f=${f#/proc/}; echo "${f%/stat}"; return 0; }
 	done
+	return 0  # none yet (a slow start, e.g. under ASan): the caller polls again
 }
 
 # kill_create_at STEP: start create paused at STEP, find its init (the
