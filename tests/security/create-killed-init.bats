@@ -10,19 +10,17 @@ load helpers
 
 setup() {
 	setup_bundle
-	CG="skiff-killtest-$ID"
-	cfg 'c["linux"]["cgroupsPath"] = "/'"$CG"'"'
+	use_test_cgroup skiff-killtest
 	set_args sleep 60
 }
 
+# delete --force (in teardown_bundle) removes whatever a killed create left
+# (its creating record names the cgroup); anything still there is a leak
 teardown() {
-	# without a state.json (killed before it was saved) no runtime can
-	# clean up: remove what create made here
-	if [ ! -f "$ROOT/$ID/state.json" ]; then
-		rm -rf "$ROOT/$ID"
-		rmdir "/sys/fs/cgroup/$CG" 2>/dev/null || true
-	fi
-	teardown_bundle
+	local leak=
+	teardown_bundle || leak=1
+	teardown_test_cgroup || leak=1
+	[ -z "$leak" ]
 }
 
 # child_of PID: the first process whose parent is PID
