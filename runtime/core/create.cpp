@@ -110,18 +110,10 @@ Result<Created> create_container(const GlobalOptions& g, const CreateOptions& o,
     if (!terminal && !o.console_socket.empty())
         return Error::msg("--console-socket given but process.terminal is false");
 
-    // Socket activation fds join the preserved ones, and the process learns
-    // about them through its environment.
-    oci::Process process = *cfg.process;
-    int preserve = o.preserve_fds;
-    if (int n = listen_fds()) {
-        preserve = std::max(preserve, n);
-        if (!process.env) process.env.emplace();
-        process.env->push_back("LISTEN_FDS=" + std::to_string(n));
-        process.env->push_back("LISTEN_PID=1");
-    }
-    // Checked before skiff opens any fd of its own that could take a
-    // number in the preserved range.
+    // Socket activation fds join the preserved ones.  Checked before skiff
+    // opens any fd of its own that could take a number in that range.
+    const int listen = listen_fds();
+    const int preserve = std::max(o.preserve_fds, listen);
     TRY(proc::check_preserved_fds(preserve, "--preserve-fds/LISTEN_FDS"));
 
     // --- state dir (first: the notify proxy's mount source lives in it),
@@ -133,7 +125,15 @@ Result<Created> create_container(const GlobalOptions& g, const CreateOptions& o,
     fchmodat(dir.fd(), "exec.fifo", 0622, 0);  // umask-proof: the init may be any uid
     timings::mark("state dir");
     TRY(failpoint("after-state-dir"));
-    TRY(prepare_notify(cfg, dir.path()));
+    TRY(prepare_notify(cfg, dir.path()));  // may add NOTIFY_SOCKET to process.env
+
+    // The process learns about socket activation through its environment.
+    oci::Process process = *cfg.process;
+    if (listen) {
+        if (!process.env) process.env.emplace();
+        process.env->push_back("LISTEN_FDS=" + std::to_string(listen));
+        process.env->push_back("LISTEN_PID=1");
+    }
 
 
     // --- plan everything in the parent ---
