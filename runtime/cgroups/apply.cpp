@@ -20,16 +20,13 @@ Result<void> apply_devices(int cgroup_fd, const oci::Resources& r) {
 
 }  // namespace
 
-// linux.devices is not consulted (devices_bpf.hpp): access to a node is
-// linux.resources.devices' decision alone.
-Result<void> apply_resources(const Cgroup& cg, const oci::Resources& r, const std::vector<oci::Device>*) {
+Result<void> apply_resources(const Cgroup& cg, const oci::Resources& r) {
     if (cg.path().empty()) return {};
     TRY(apply_resources_at(kRoot, cg.path(), r, false));
     return apply_devices(cg.fd(), r);
 }
 
-Result<void> update_resources(const std::string& path, const oci::Resources& r,
-                              const std::vector<oci::Device>*) {
+Result<void> update_resources(const std::string& path, const oci::Resources& r) {
     if (path.empty()) return Error::msg("the container has no cgroup (cgroup v2 is needed to update resources)");
     // Device rules are checked with the rest before anything is written.
     TRY(device_rules(r.devices ? &*r.devices : nullptr));

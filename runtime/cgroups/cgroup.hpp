@@ -74,15 +74,12 @@ oci::Result<std::vector<pid_t>> pids(const std::string& path);
 
 // create: linux.resources into the new cgroup before the init is cloned
 // into it (controllers enabled up the tree, files written, the device BPF
-// filter attached).  `devices` (linux.devices) are not consulted: as runc,
-// access is linux.resources.devices' decision.  A disabled (empty) Cgroup:
-// nothing to do.
-oci::Result<void> apply_resources(const Cgroup& cg, const oci::Resources& r,
-                                  const std::vector<oci::Device>* devices = nullptr);
+// filter attached).  linux.devices is not an input: as runc, access is
+// linux.resources.devices' decision.  A disabled (empty) Cgroup: nothing to do.
+oci::Result<void> apply_resources(const Cgroup& cg, const oci::Resources& r);
 // update: the same on a live cgroup; every value is validated before the
 // first write, and a failed write puts back the files already written.
-oci::Result<void> update_resources(const std::string& path, const oci::Resources& r,
-                                   const std::vector<oci::Device>* devices = nullptr);
+oci::Result<void> update_resources(const std::string& path, const oci::Resources& r);
 
 // pause/resume: cgroup.freeze, then wait (poll on cgroup.events) until the
 // kernel reports "frozen 1" (or 0), at most timeout_ms.

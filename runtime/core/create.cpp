@@ -195,8 +195,7 @@ Result<Created> create_container(const GlobalOptions& g, const CreateOptions& o,
     }
     TRY_ASSIGN(cgroups::Cgroup cg, cgroups::Cgroup::create(cg_plan));
     // Limits and the device filter go on before clone3 puts the init in.
-    TRY(cgroups::apply_resources(cg, cfg.linux && cfg.linux->resources ? *cfg.linux->resources : oci::Resources{},
-                                 cfg.linux && cfg.linux->devices ? &*cfg.linux->devices : nullptr));
+    TRY(cgroups::apply_resources(cg, cfg.linux && cfg.linux->resources ? *cfg.linux->resources : oci::Resources{}));
     timings::mark("cgroup");
     TRY(failpoint("after-cgroup"));
 

@@ -12,10 +12,7 @@ setup() {
 }
 
 teardown() {
-	local leak=
-	teardown_bundle || leak=1
-	teardown_test_cgroup || leak=1
-	[ -z "$leak" ]
+	teardown_bundle_and_cgroup
 }
 
 # the container's init is born in its cgroup: it never shows any other one

@@ -340,3 +340,11 @@ teardown_test_cgroup() {
 	find "$base" -depth -type d -exec rmdir {} \; 2>/dev/null || true
 	return 1
 }
+
+# teardown for suites that use_test_cgroup: both leak checks, both cleanups
+teardown_bundle_and_cgroup() {
+	local leak=
+	teardown_bundle || leak=1
+	teardown_test_cgroup || leak=1
+	[ -z "$leak" ]
+}

@@ -17,10 +17,7 @@ setup() {
 # delete --force (in teardown_bundle) removes whatever a killed create left
 # (its creating record names the cgroup); anything still there is a leak
 teardown() {
-	local leak=
-	teardown_bundle || leak=1
-	teardown_test_cgroup || leak=1
-	[ -z "$leak" ]
+	teardown_bundle_and_cgroup
 }
 
 # child_of PID: the first process whose parent is PID

@@ -15,10 +15,7 @@ setup() {
 }
 
 teardown() {
-	local leak=
-	teardown_bundle || leak=1
-	teardown_test_cgroup || leak=1
-	[ -z "$leak" ]
+	teardown_bundle_and_cgroup
 }
 
 # nothing of $ID is left: no state dir, no cgroup, no process
