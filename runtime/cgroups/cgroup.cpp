@@ -14,7 +14,7 @@
 #include <sstream>
 
 #include "common/log.hpp"
-#include "linux/userns_map.hpp"  // rootless (issue 9)
+#include "linux/userns_map.hpp"
 
 #ifndef CGROUP2_SUPER_MAGIC
 #define CGROUP2_SUPER_MAGIC 0x63677270
@@ -82,7 +82,7 @@ std::string clean_join(const std::string& a, const std::string& b) {
 
 }  // namespace
 
-// ---- rootless (issue 9) ----------------------------------------------------
+// ---- rootless: a cgroup the caller may write ----
 // A caller that is not root of the initial user namespace cannot make
 // cgroups where none was given to it: it gets one only inside a subtree
 // delegated to it (writable, e.g. a systemd user session's with
@@ -148,7 +148,7 @@ Result<CgroupPlan> plan_cgroup(const oci::Config& c, const std::string& id) {
     }
     p.enabled = true;
     p.path = clean_join(kRoot, rel);
-    if (rootless_caller()) TRY(plan_rootless_cgroup(p, res));  // rootless (issue 9)
+    if (rootless_caller()) TRY(plan_rootless_cgroup(p, res));
     return p;
 }
 

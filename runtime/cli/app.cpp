@@ -13,6 +13,7 @@
 #include "common/timings.hpp"
 #include "core/state_store.hpp"
 #include "skiff_build.h"
+#include "skiff_commit.h"
 
 namespace skiff::cli {
 namespace {
@@ -87,7 +88,7 @@ int run_cli(int argc, char** argv) {
     else if (rl == "true") ctx.global.rootless = core::Rootless::True;
     else if (rl == "false") ctx.global.rootless = core::Rootless::False;
     else return usage_error(ctx, "invalid --rootless \"" + rl + "\": expected auto, true or false");
-    // rootless (issue 9): root of a nested user namespace (podman rootless
+    // rootless: root of a nested user namespace (podman rootless
     // runs the runtime so, without --root) keeps its state with the user, as runc.
     if (const char* xdg = getenv("XDG_RUNTIME_DIR");
         !g.has("root") && xdg && *xdg && core::detect_rootless(ctx.global.rootless).rootless)

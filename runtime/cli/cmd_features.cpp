@@ -9,6 +9,7 @@
 #include "cli/features.hpp"
 #include "ocispec/json.hpp"
 #include "skiff_build.h"
+#include "skiff_commit.h"
 
 namespace skiff::cli {
 namespace {

@@ -136,9 +136,4 @@ oci::Result<std::string> absolute_path(const std::string& p) {
     return base == "/" ? "/" + rel : base + "/" + rel;
 }
 
-int not_implemented(Context& ctx, const Parsed&) {
-    log::error(ctx.command + ": not implemented yet");
-    return 1;
-}
-
 }  // namespace skiff::cli

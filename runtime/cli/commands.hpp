@@ -53,8 +53,6 @@ oci::Result<std::string> container_id(const Parsed& p);
 oci::Result<std::string> absolute_path(const std::string& p);
 // create's and run's shared flags -> options (id validated, paths absolute).
 oci::Result<core::CreateOptions> create_options(const Parsed& p);
-// Commands that are parsed now and implemented by later work.
-int not_implemented(Context& ctx, const Parsed& args);
 
 // One accessor per command file.
 const Command& cmd_create();

@@ -155,7 +155,7 @@ Result<void> destroy(StateDir& dir, const ContainerRecord& r) {
         syscall(SYS_pidfd_send_signal, pidfd->get(), SIGKILL, nullptr, 0);
         wait_pidfd(pidfd->get(), 10000);
     }
-    if (!r.systemd_unit.empty())  // systemd driver (issue 5)
+    if (!r.systemd_unit.empty())  // systemd driver
         TRY(cgroups::systemd::destroy_scope(r.systemd_unit, r.cgroup_path, r.owner_uid != 0));
     else
         TRY(cgroups::destroy(r.cgroup_path, r.cgroup_created));

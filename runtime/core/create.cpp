@@ -118,7 +118,7 @@ Result<Created> create_container(const GlobalOptions& g, const CreateOptions& o,
 
     // --- state dir (first: the notify proxy's mount source lives in it),
     // cgroup, init: unwound in reverse on failure ---
-    const RootlessInfo rootless = detect_rootless(g.rootless);  // rootless (issue 9)
+    const RootlessInfo rootless = detect_rootless(g.rootless);
     TRY(check_state_root(rootless, g.root));
     TRY_ASSIGN(StateDir dir, StateDir::create(g.root, o.id));
     if (mkfifoat(dir.fd(), "exec.fifo", 0622) < 0) return Error::sys("mkfifo " + dir.path() + "/exec.fifo", errno);
@@ -140,11 +140,11 @@ Result<Created> create_container(const GlobalOptions& g, const CreateOptions& o,
     proc::InitSpec spec;
     spec.config = &cfg;
     TRY_ASSIGN(spec.ns, linux::plan_namespaces(cfg));
-    TRY(check_rootless_config(rootless, cfg));  // rootless (issue 9)
+    TRY(check_rootless_config(rootless, cfg));
     linux::RootfsOptions ro;
     ro.no_pivot = o.no_pivot;
     ro.in_user_namespace = spec.ns.new_user || oci::find_namespace(cfg, oci::NamespaceType::User) ||
-                           rootless.nested;  // rootless (issue 9): podman's own user namespace: no mknod
+                           rootless.nested;  // rootless: podman's own user namespace: no mknod
     ro.new_mount_namespace = spec.ns.new_mount;
     TRY_ASSIGN(spec.rootfs, linux::plan_rootfs(cfg, o.bundle, ro));
     TRY_ASSIGN(spec.process, linux::plan_process(cfg, process));
@@ -187,7 +187,7 @@ Result<Created> create_container(const GlobalOptions& g, const CreateOptions& o,
     TRY(dir.save_creating(rec));
 
     // --- cgroup, init: unwound in reverse on failure ---
-    // systemd driver (issue 5): the cgroup is a transient scope's, made by systemd.
+    // systemd driver: the cgroup is a transient scope's, made by systemd.
     cgroups::systemd::Scope scope;
     if (g.systemd_cgroup) {
         TRY_ASSIGN(scope, cgroups::systemd::Scope::start(cfg, o.id, rootless.unprivileged));

@@ -62,8 +62,6 @@ std::string_view cap_name(int cap) {
     return kCapNames[static_cast<size_t>(cap)];
 }
 
-int cap_known_last() { return static_cast<int>(kCapNames.size()) - 1; }
-
 CapHost probe_cap_host(bool new_user_namespace) {
     CapHost h;
     std::string last = read_small("/proc/sys/kernel/cap_last_cap");

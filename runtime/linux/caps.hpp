@@ -19,7 +19,6 @@ namespace skiff::linux {
 // number (CAP_CHOWN = 0 ... CAP_CHECKPOINT_RESTORE = 40).
 std::optional<int> cap_from_name(std::string_view name);
 std::string_view cap_name(int cap);
-int cap_known_last();
 
 // What the running kernel and this process allow (read once in the parent).
 struct CapHost {

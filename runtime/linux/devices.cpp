@@ -71,7 +71,7 @@ oci::Result<void> make_node(int root, const DeviceStep& d) {
 
 oci::Result<void> bind_node(int root, const DeviceStep& d) {
     TRY_ASSIGN(UniqueFd target, safepath::create_in_root(root, d.dest, safepath::Leaf::File));
-    if (d.bind_in_child) {  // rootless (issue 9): still in the parent's mount tree copy, before pivot_root
+    if (d.bind_in_child) {  // rootless: still in the parent's mount tree copy, before pivot_root
         TRY_ASSIGN(UniqueFd tree, clone_tree(AT_FDCWD, ("/" + d.dest).c_str(), false));
         return attach_tree(tree.get(), target.get());
     }
@@ -119,7 +119,7 @@ oci::Result<void> plan_devices(const oci::Config& c, RootfsPlan::Impl& p) {
     if (p.opts.in_user_namespace && p.opts.new_mount_namespace) {
         for (auto& d : p.devices) {
             std::string host = "/" + d.dest;
-            if (::geteuid() != 0) {  // rootless (issue 9): the child clones, as in plan_bind
+            if (::geteuid() != 0) {  // rootless: the child clones, as in plan_bind
                 struct stat st {};
                 if (::stat(host.c_str(), &st) < 0)
                     return oci::Error::sys(shown(d) + ": host device \"" + host + "\"", errno);

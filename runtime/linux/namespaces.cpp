@@ -142,7 +142,7 @@ Result<void> restore_pid_namespace(int own_fd) {
 }
 
 Result<void> write_id_maps(pid_t pid, const NamespacePlan& p) {
-    // rootless (issue 9): without CAP_SETUID only the own id or newuidmap's.
+    // rootless: without CAP_SETUID only the own id or newuidmap's.
     if (geteuid() != 0) return write_unprivileged_maps(pid, p.uid_map, p.gid_map);
     const std::string base = "/proc/" + std::to_string(pid);
     TRY(write_file(base + "/uid_map", p.uid_map).wrap("linux.uidMappings"));

@@ -39,7 +39,7 @@ struct DeviceStep {
     gid_t gid = 0;
     bool user = false;         // from linux.devices: must match an existing node
     UniqueFd tree;             // in a user namespace: the host node to bind
-    bool bind_in_child = false; // rootless (issue 9): no tree; the child clones "/" + dest
+    bool bind_in_child = false; // rootless: no tree; the child clones "/" + dest
 };
 
 struct RootfsPlan::Impl {

@@ -58,7 +58,7 @@ oci::Result<void> mount_fs(const RootfsPlan::Impl& p, const MountStep& m) {
         int e = errno;
         // Without its own network namespace a container in a user namespace
         // may not mount sysfs; it gets the host's, as runc gives it.
-        // rootless (issue 9): nor cgroup2 without its own cgroup namespace
+        // rootless: nor cgroup2 without its own cgroup namespace
         // (EPERM, or EBUSY under a bound /sys): the host's, as runc does.
         const bool cg = m.type == "cgroup2" && (e == EPERM || e == EBUSY);
         if (!((m.type == "sysfs" && e == EPERM) || cg)) return oci::Error::sys(mount_what(m), e);
@@ -82,7 +82,7 @@ oci::Result<void> mount_fs(const RootfsPlan::Impl& p, const MountStep& m) {
     return oci::ok();
 }
 
-// rootless (issue 9): the tree plan_bind would have made, made here by the
+// rootless: the tree plan_bind would have made, made here by the
 // unprivileged parent's child.  Flags the source has are locked by the
 // kernel in a user namespace (clearing them is EPERM), so they are kept.
 oci::Result<UniqueFd> clone_bind_source(const MountStep& m) {
@@ -110,7 +110,7 @@ oci::Result<void> mount_bind(const RootfsPlan::Impl& p, const MountStep& m) {
     auto dst = safepath::create_in_root(p.root.get(), m.dest, leaf);
     if (!dst) return std::move(dst).error().wrap(m.where + ": " + mount_what(m));
     UniqueFd tree;
-    if (!m.tree) {  // rootless (issue 9)
+    if (!m.tree) {
         TRY_ASSIGN(tree, clone_bind_source(m));
     } else {
         // The parent's tree got its mount ids before any mount made here,

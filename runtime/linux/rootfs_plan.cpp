@@ -43,7 +43,7 @@ oci::Result<void> plan_bind(const oci::Config& c, const oci::Mount& m, const std
     s.source_is_dir = S_ISDIR(st.st_mode);
     bool idmapped = s.opts.idmap || s.opts.ridmap || m.uidMappings || m.gidMappings;
     if (!new_mount_ns) return oci::ok();  // nothing will be mounted
-    // rootless (issue 9): cloning a tree needs CAP_SYS_ADMIN over the mount
+    // rootless: cloning a tree needs CAP_SYS_ADMIN over the mount
     // namespace, which only the child (root of its user namespace) has.
     if (::geteuid() != 0) {
         if (idmapped) return oci::Error::msg("idmapped bind mounts are not supported when skiff runs unprivileged");

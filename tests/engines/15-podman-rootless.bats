@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# Rootless podman (issue 9): an unprivileged user runs containers through
+# Rootless podman: an unprivileged user runs containers through
 # skiff with podman's defaults, configured in the user's own
 # ~/.config/containers.  setup_file creates the user (with /etc/subuid and
 # /etc/subgid ranges), teardown_file removes it with everything it ran.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# Rootless: skiff run by a real unprivileged user (issue 9).  setup_file
+# Rootless: skiff run by a real unprivileged user.  setup_file
 # creates the user with /etc/subuid and /etc/subgid ranges; every test runs
 # skiff as that user (setpriv), with $XDG_RUNTIME_DIR owned by the user and
 # the state under $XDG_RUNTIME_DIR/skiff; teardown_file removes the user, its

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The cgroup v2 controller suite, in a qemu VM (issue 5, "Tests — on real
+# The cgroup v2 controller suite, in a qemu VM ("Tests — on real
 # controllers"):
 #
 #   tests/vm/run-vm.sh [SKIFF_BINARY]      (default: build/runtime/skiff)
