@@ -1,0 +1,150 @@
+#include "common/run.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "common/clock.hpp"
+#include "common/fd.hpp"
+#include "common/text.hpp"
+
+extern char** environ;
+
+namespace skiff {
+
+using oci::Error;
+using oci::Result;
+
+bool Finished::exited() const { return WIFEXITED(wait_status); }
+int Finished::exit_code() const { return WEXITSTATUS(wait_status); }
+int Finished::term_signal() const { return WIFSIGNALED(wait_status) ? WTERMSIG(wait_status) : 0; }
+
+namespace {
+
+std::vector<char*> to_argv(const std::vector<std::string>& v) {
+    std::vector<char*> out;
+    out.reserve(v.size() + 1);
+    for (const auto& s : v) out.push_back(const_cast<char*>(s.c_str()));
+    out.push_back(nullptr);
+    return out;
+}
+
+// After fork, before execve: async-signal-safe only.
+void close_fds_from(unsigned int first) {
+    if (syscall(SYS_close_range, first, ~0U, 0) == 0) return;
+    // Kernels before 5.9: close what could be open, by number.
+    long max = sysconf(_SC_OPEN_MAX);
+    if (max < 0 || max > 1 << 20) max = 1 << 20;
+    for (long fd = first; fd < max; ++fd) close(int(fd));
+}
+
+struct Pipe {
+    UniqueFd rd, wr;
+    Result<void> open(const char* what) {
+        int p[2];
+        if (pipe2(p, O_CLOEXEC) < 0) return Error::sys(std::string(what) + ": pipe", errno);
+        rd.reset(p[0]);
+        wr.reset(p[1]);
+        return {};
+    }
+};
+
+void append_capped(std::string& out, const char* buf, size_t n, size_t cap) {
+    if (out.size() < cap) out.append(buf, std::min(n, cap - out.size()));
+}
+
+}  // namespace
+
+Result<Finished> run_command(const Command& c) {
+    const char* name = c.argv.empty() ? c.path.c_str() : c.argv[0].c_str();
+    Pipe in, out;
+    if (c.input) TRY(in.open(name));
+    const bool capture = c.capture_stdout || c.capture_stderr;
+    if (capture) TRY(out.open(name));
+    auto argv = to_argv(c.argv.empty() ? std::vector<std::string>{c.path} : c.argv);
+    std::vector<char*> given;
+    if (c.env) given = to_argv(*c.env);
+    char* const* envp = c.env ? given.data() : environ;
+
+    const pid_t pid = fork();
+    if (pid < 0) return Error::sys(std::string(name) + ": fork", errno);
+    if (pid == 0) {
+        if (c.input) dup2(in.rd.get(), 0);
+        if (c.capture_stdout) dup2(out.wr.get(), 1);
+        if (c.capture_stderr) dup2(out.wr.get(), 2);
+        signal(SIGPIPE, SIG_DFL);
+        close_fds_from(3);
+        for (int fd = 0; fd < 3; ++fd) fcntl(fd, F_SETFD, 0);  // dup2 onto itself keeps CLOEXEC
+        if (c.path.empty()) {
+            environ = const_cast<char**>(envp);
+            execvp(argv[0], argv.data());
+        } else {
+            execve(c.path.c_str(), argv.data(), envp);
+        }
+        dprintf(2, "exec: %s", strerror(errno));
+        _exit(127);
+    }
+    in.rd.reset();
+    out.wr.reset();
+    UniqueFd pidfd(int(syscall(SYS_pidfd_open, pid, 0)));
+
+    // The program may exit without reading stdin: EPIPE, not SIGPIPE.
+    struct sigaction ign {}, old {};
+    ign.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &ign, &old);
+    if (in.wr) fcntl(in.wr.get(), F_SETFL, O_NONBLOCK);
+    size_t written = 0;
+    if (in.wr && c.input->empty()) in.wr.reset();
+
+    Finished f;
+    const int64_t deadline = c.timeout_ms >= 0 ? monotonic_ms() + c.timeout_ms : -1;
+    for (bool exited = false; !exited && (pidfd || out.rd);) {
+        pollfd fds[3] = {{pidfd.get(), POLLIN, 0}, {out.rd ? out.rd.get() : -1, POLLIN, 0},
+                         {in.wr ? in.wr.get() : -1, POLLOUT, 0}};
+        int wait = -1;
+        if (deadline >= 0) {
+            const int64_t left = deadline - monotonic_ms();
+            if (left <= 0) {
+                f.timed_out = true;
+                break;
+            }
+            wait = int(left);
+        }
+        const int n = poll(fds, 3, wait);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) break;
+        if (fds[2].revents) {
+            const ssize_t w = write(in.wr.get(), c.input->data() + written, c.input->size() - written);
+            if (w > 0) written += size_t(w);
+            if (w < 0 || written == c.input->size()) in.wr.reset();
+        }
+        if (fds[1].revents) {
+            char buf[4096];
+            const ssize_t r = read(out.rd.get(), buf, sizeof buf);
+            if (r > 0) append_capped(f.output, buf, size_t(r), c.max_output);
+            if (r <= 0 && !(r < 0 && errno == EINTR)) out.rd.reset();
+        }
+        if (fds[0].revents) exited = true;
+    }
+    sigaction(SIGPIPE, &old, nullptr);
+    if (f.timed_out) kill(pid, SIGKILL);
+    while (waitpid(pid, &f.wait_status, 0) < 0 && errno == EINTR) {
+    }
+    // What the program wrote just before it exited.
+    while (out.rd) {
+        char buf[4096];
+        const ssize_t r = read(out.rd.get(), buf, sizeof buf);
+        if (r <= 0) break;
+        append_capped(f.output, buf, size_t(r), c.max_output);
+    }
+    f.output.resize(trim_end(f.output).size());
+    return f;
+}
+
+}  // namespace skiff

@@ -1,0 +1,44 @@
+// Run a helper program to completion and capture what it prints: hooks,
+// newuidmap/newgidmap, ps.  Only fds 0-2 reach the program (no fd of skiff
+// or of skiff's caller, CLOEXEC or not).
+#pragma once
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ocispec/error.hpp"
+
+namespace skiff {
+
+struct Command {
+    std::vector<std::string> argv;           // argv[0] is what the program sees as its name
+    std::string path;                        // the executable; empty: argv[0] looked up in PATH
+    const std::vector<std::string>* env = nullptr;  // nullptr: skiff's own environment
+    std::optional<std::string_view> input;   // written to stdin (then closed); nullopt: stdin inherited
+    bool capture_stdout = true;              // false: inherited
+    bool capture_stderr = true;              // false: inherited
+    int timeout_ms = -1;                     // then SIGKILL; -1: none
+    size_t max_output = 65536;               // the rest is read and dropped
+};
+
+struct Finished {
+    int wait_status = 0;
+    bool timed_out = false;
+    std::string output;  // stdout and/or stderr as captured, trailing newlines dropped
+
+    bool exited() const;
+    int exit_code() const;    // when exited()
+    int term_signal() const;  // when killed
+    bool success() const { return !timed_out && exited() && exit_code() == 0; }
+};
+
+// fork + execve; an error only when the program could not be started
+// (pipe, fork).  An execve failure is exit status 127 with "exec: reason"
+// in the output, as a shell would.
+oci::Result<Finished> run_command(const Command& c);
+
+}  // namespace skiff
