@@ -16,6 +16,8 @@
 #include <sstream>
 
 #include "common/fd.hpp"
+#include "common/file.hpp"
+#include "common/text.hpp"
 #include "ocispec/enums.hpp"
 
 #ifndef SECCOMP_FILTER_FLAG_NEW_LISTENER
@@ -31,24 +33,10 @@
 namespace skiff::cli {
 namespace {
 
+// Empty when absent or unreadable: a probe, not an error.
 std::string read_text(const std::string& path) {
-    std::ifstream f(path);
-    if (!f) return {};
-    std::stringstream ss;
-    ss << f.rdbuf();
-    return ss.str();
-}
-
-std::vector<std::string> split(const std::string& s, const char* seps) {
-    std::vector<std::string> out;
-    size_t i = 0;
-    while (i < s.size()) {
-        size_t j = s.find_first_of(seps, i);
-        if (j == std::string::npos) j = s.size();
-        if (j > i) out.push_back(s.substr(i, j - i));
-        i = j + 1;
-    }
-    return out;
+    auto r = read_file(path);
+    return r ? std::move(r).value() : std::string();
 }
 
 bool fs_is(const char* path, unsigned long magic) {
@@ -75,7 +63,7 @@ std::vector<IdRange> read_subids(const char* file, const std::string& user, uint
     std::ifstream f(file);
     std::string line;
     while (std::getline(f, line)) {
-        auto parts = split(line, ":");
+        auto parts = fields(line, ":");
         if (parts.size() != 3) continue;
         if (parts[0] != user && parts[0] != std::to_string(uid)) continue;
         try {
@@ -114,7 +102,7 @@ HostFacts probe_host() {
     h.layout = detect_cgroup_layout();
     if (h.layout == CgroupLayout::Unified) h.cgroup2_path = "/sys/fs/cgroup";
     if (h.layout == CgroupLayout::Hybrid) h.cgroup2_path = "/sys/fs/cgroup/unified";
-    if (!h.cgroup2_path.empty()) h.controllers = split(read_text(h.cgroup2_path + "/cgroup.controllers"), " \n");
+    if (!h.cgroup2_path.empty()) h.controllers = fields(read_text(h.cgroup2_path + "/cgroup.controllers"), " \n");
 
     struct utsname u {};
     if (uname(&u) == 0) sscanf(u.release, "%d.%d", &h.kernel_major, &h.kernel_minor);
@@ -157,7 +145,7 @@ HostFacts probe_host() {
         h.cap_sys_resource = eff & (1ULL << 24);  // CAP_SYS_RESOURCE
     }
 
-    h.lsms = split(read_text("/sys/kernel/security/lsm"), ",\n");
+    h.lsms = fields(read_text("/sys/kernel/security/lsm"), ",\n");
     h.apparmor = read_text("/sys/module/apparmor/parameters/enabled").rfind("Y", 0) == 0;
     h.selinux = fs_is("/sys/fs/selinux", SELINUX_MAGIC);
     return h;

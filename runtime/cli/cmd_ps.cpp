@@ -10,7 +10,7 @@
 #include <sstream>
 
 #include "cli/commands.hpp"
-#include "common/fd.hpp"
+#include "common/run.hpp"
 #include "core/lifecycle.hpp"
 
 namespace skiff::cli {
@@ -21,33 +21,16 @@ constexpr FlagSpec flags[] = {
 };
 
 oci::Result<std::string> run_ps_command(const std::vector<std::string>& args) {
-    int fds[2];
-    if (pipe2(fds, O_CLOEXEC) < 0) return oci::Error::sys("pipe", errno);
-    UniqueFd rd(fds[0]), wr(fds[1]);
-    std::vector<char*> argv;
-    std::string ps = "ps";
-    argv.push_back(ps.data());
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    pid_t pid = fork();
-    if (pid < 0) return oci::Error::sys("fork", errno);
-    if (pid == 0) {
-        dup2(wr.get(), 1);
-        execvp("ps", argv.data());
-        _exit(127);
-    }
-    wr.reset();
-    std::string out;
-    char buf[4096];
-    ssize_t n;
-    while ((n = read(rd.get(), buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
-        if (n > 0) out.append(buf, size_t(n));
-    int st = 0;
-    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {}
-    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+    RunSpec c;
+    c.argv = {"ps"};
+    c.argv.insert(c.argv.end(), args.begin(), args.end());
+    c.capture_stderr = false;  // ps's own complaints go to the caller
+    c.max_output = size_t(64) << 20;
+    TRY_ASSIGN(Finished f, run_command(c));
+    if (!f.success())
         return oci::Error::msg("ps " + (args.empty() ? std::string() : args[0]) + ": exited with status " +
-                               std::to_string(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st)));
-    return out;
+                               std::to_string(f.exited() ? f.exit_code() : 128 + f.term_signal()));
+    return std::move(f.output);
 }
 
 int run_ps(Context& ctx, const Parsed& p) {

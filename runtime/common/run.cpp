@@ -61,7 +61,7 @@ void append_capped(std::string& out, const char* buf, size_t n, size_t cap) {
 
 }  // namespace
 
-Result<Finished> run_command(const Command& c) {
+Result<Finished> run_command(const RunSpec& c) {
     const char* name = c.argv.empty() ? c.path.c_str() : c.argv[0].c_str();
     Pipe in, out;
     if (c.input) TRY(in.open(name));

@@ -14,7 +14,7 @@
 
 namespace skiff {
 
-struct Command {
+struct RunSpec {
     std::vector<std::string> argv;           // argv[0] is what the program sees as its name
     std::string path;                        // the executable; empty: argv[0] looked up in PATH
     const std::vector<std::string>* env = nullptr;  // nullptr: skiff's own environment
@@ -39,6 +39,6 @@ struct Finished {
 // fork + execve; an error only when the program could not be started
 // (pipe, fork).  An execve failure is exit status 127 with "exec: reason"
 // in the output, as a shell would.
-oci::Result<Finished> run_command(const Command& c);
+oci::Result<Finished> run_command(const RunSpec& c);
 
 }  // namespace skiff

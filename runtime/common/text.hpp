@@ -19,6 +19,15 @@ inline std::vector<std::string_view> split(std::string_view s, std::string_view 
     }
 }
 
+// The non-empty fields, as owned strings (whitespace-separated lists):
+// fields("a  b\n", " \n") == {"a", "b"}.
+inline std::vector<std::string> fields(std::string_view s, std::string_view seps) {
+    std::vector<std::string> out;
+    for (auto f : split(s, seps))
+        if (!f.empty()) out.emplace_back(f);
+    return out;
+}
+
 // `s` without trailing newlines and spaces (a command's output, a sysfs value).
 inline std::string_view trim_end(std::string_view s) {
     while (!s.empty() && (s.back() == '\n' || s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);

@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "common/clock.hpp"
 #include "common/libsystemd.hpp"
 #include "common/log.hpp"
 
@@ -44,14 +45,6 @@ std::string read_small_file(const std::string& path) {
     ssize_t n = ::read(fd.get(), buf, sizeof buf);
     return n > 0 ? std::string(buf, size_t(n)) : std::string();
 }
-
-int64_t now_ms() {
-    timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return int64_t(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
-}
-
-bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
 
 // One datagram; fds that came with it (a container's own barrier pipe) are
 // closed, so a container waiting on its barrier is released.
@@ -111,7 +104,7 @@ Result<NotifyProxy> prepare_notify(oci::Config& cfg, const std::string& state_di
         if (!cfg.process->env) cfg.process->env.emplace();
         auto& env = *cfg.process->env;
         // getenv() returns the first match: an inherited value must not win
-        std::erase_if(env, [](const std::string& e) { return starts_with(e, "NOTIFY_SOCKET="); });
+        std::erase_if(env, [](const std::string& e) { return e.starts_with("NOTIFY_SOCKET="); });
         env.push_back("NOTIFY_SOCKET=" + p.container_path);
     }
     return p;
@@ -146,12 +139,12 @@ Result<NotifyRelay> NotifyRelay::open(const std::string& state_dir) {
 
 Result<bool> NotifyRelay::relay_ready(int init_pidfd, pid_t mainpid, int timeout_ms) {
     if (!sock_) return false;
-    const int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+    const int64_t deadline = timeout_ms < 0 ? -1 : monotonic_ms() + timeout_ms;
     std::string earlier;  // lines that came before READY, passed on with it
     for (;;) {
         int wait = -1;
         if (deadline >= 0) {
-            wait = int(std::max<int64_t>(0, deadline - now_ms()));
+            wait = int(std::max<int64_t>(0, deadline - monotonic_ms()));
         }
         pollfd p[2] = {{sock_.get(), POLLIN, 0}, {init_pidfd, POLLIN, 0}};
         int n = poll(p, 2, wait);
@@ -172,8 +165,8 @@ Result<bool> NotifyRelay::relay_ready(int init_pidfd, pid_t mainpid, int timeout
                 start = end + 1;
                 // the container's pids mean nothing to systemd; the barrier's
                 // fd was closed above
-                if (line.empty() || starts_with(line, "MAINPID=") || starts_with(line, "BARRIER=")) continue;
-                if (starts_with(line, "READY=")) ready = true;
+                if (line.empty() || line.starts_with("MAINPID=") || line.starts_with("BARRIER=")) continue;
+                if (line.starts_with("READY=")) ready = true;
                 if (earlier.size() + line.size() < kMaxDatagram) {
                     earlier.append(line);
                     earlier.push_back('\n');
