@@ -67,7 +67,8 @@ Result<Finished> run_command(const RunSpec& c) {
     if (c.input) TRY(in.open(name));
     const bool capture = c.capture_stdout || c.capture_stderr;
     if (capture) TRY(out.open(name));
-    auto argv = to_argv(c.argv.empty() ? std::vector<std::string>{c.path} : c.argv);
+    const std::vector<std::string> only_path{c.path};
+    auto argv = to_argv(c.argv.empty() ? only_path : c.argv);
     std::vector<char*> given;
     if (c.env) given = to_argv(*c.env);
     char* const* envp = c.env ? given.data() : environ;
