@@ -13,27 +13,27 @@ using oci::Result;
 
 namespace {
 
-Result<void> apply_devices(int cgroup_fd, const oci::Resources& r) {
+Result<void> apply_devices(int cgroup_fd, const oci::Resources& r, const linux::HostFacts& host) {
     TRY_ASSIGN(auto rules, device_rules(r.devices ? &*r.devices : nullptr));
-    return install_device_filter(cgroup_fd, compile_device_filter(rules));
+    return install_device_filter(cgroup_fd, compile_device_filter(rules), host);
 }
 
 }  // namespace
 
-Result<void> apply_resources(const Cgroup& cg, const oci::Resources& r) {
+Result<void> apply_resources(const Cgroup& cg, const oci::Resources& r, const linux::HostFacts& host) {
     if (cg.path().empty()) return {};
     TRY(apply_resources_at(kRoot, cg.path(), r, false));
-    return apply_devices(cg.fd(), r);
+    return apply_devices(cg.fd(), r, host);
 }
 
-Result<void> update_resources(const std::string& path, const oci::Resources& r) {
+Result<void> update_resources(const std::string& path, const oci::Resources& r, const linux::HostFacts& host) {
     if (path.empty()) return Error::msg("the container has no cgroup (cgroup v2 is needed to update resources)");
     // Device rules are checked with the rest before anything is written.
     TRY(device_rules(r.devices ? &*r.devices : nullptr));
     TRY(apply_resources_at(kRoot, path, r, true));
     UniqueFd fd(open(path.c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC));
     if (!fd) return Error::sys("open cgroup \"" + path + "\"", errno);
-    return apply_devices(fd.get(), r);
+    return apply_devices(fd.get(), r, host);
 }
 
 }  // namespace skiff::cgroups

@@ -5,7 +5,6 @@
 #include <signal.h>
 #include <poll.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -14,27 +13,13 @@
 #include <sstream>
 
 #include "common/log.hpp"
-#include "linux/userns_map.hpp"
-
-#ifndef CGROUP2_SUPER_MAGIC
-#define CGROUP2_SUPER_MAGIC 0x63677270
-#endif
-#ifndef TMPFS_MAGIC
-#define TMPFS_MAGIC 0x01021994
-#endif
 
 namespace skiff::cgroups {
 
 using oci::Error;
 using oci::Result;
 
-Layout detect_layout() {
-    struct statfs st;
-    if (statfs(kRoot, &st) == 0 && st.f_type == CGROUP2_SUPER_MAGIC) return Layout::Unified;
-    if (statfs("/sys/fs/cgroup/unified", &st) == 0 && st.f_type == CGROUP2_SUPER_MAGIC)
-        return Layout::Hybrid;
-    return Layout::Legacy;
-}
+Layout detect_layout() { return linux::detect_cgroup_layout(); }
 
 const char* layout_name(Layout l) {
     switch (l) {
@@ -90,8 +75,6 @@ std::string clean_join(const std::string& a, const std::string& b) {
 // refused with the field, as runc and crun do, rather than dropped.
 namespace {
 
-bool rootless_caller() { return geteuid() != 0 || !linux::in_initial_user_namespace(); }
-
 // The deepest existing directory on the way to `path`: where mkdir happens.
 std::string existing_ancestor(std::string path) {
     struct stat st;
@@ -119,9 +102,9 @@ Result<void> plan_rootless_cgroup(CgroupPlan& p, const oci::Resources* res) {
 }  // namespace
 // ---- end rootless -----------------------------------------------------------
 
-Result<CgroupPlan> plan_cgroup(const oci::Config& c, const std::string& id) {
+Result<CgroupPlan> plan_cgroup(const oci::Config& c, const std::string& id, const linux::HostFacts& host) {
     CgroupPlan p;
-    const Layout layout = detect_layout();
+    const Layout layout = host.cgroup_layout;
     const oci::Resources* res = c.linux && c.linux->resources ? &*c.linux->resources : nullptr;
     if (layout != Layout::Unified) {
         if (res)
@@ -148,7 +131,7 @@ Result<CgroupPlan> plan_cgroup(const oci::Config& c, const std::string& id) {
     }
     p.enabled = true;
     p.path = clean_join(kRoot, rel);
-    if (rootless_caller()) TRY(plan_rootless_cgroup(p, res));
+    if (!host.privileged()) TRY(plan_rootless_cgroup(p, res));
     return p;
 }
 

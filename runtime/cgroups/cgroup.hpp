@@ -8,12 +8,14 @@
 #include <vector>
 
 #include "common/fd.hpp"
+#include "linux/host.hpp"
 #include "ocispec/config.hpp"
 #include "ocispec/error.hpp"
 
 namespace skiff::cgroups {
 
-enum class Layout { Unified, Hybrid, Legacy };
+using Layout = linux::CgroupLayout;
+// Where no HostFacts is at hand (its cgroup_layout is the same statfs).
 Layout detect_layout();
 const char* layout_name(Layout l);
 
@@ -25,8 +27,9 @@ struct CgroupPlan {
 };
 
 // cgroupsPath: absolute (under the v2 root), relative (to skiff's own
-// cgroup, as runc), or empty: "/<id>" as runc.
-oci::Result<CgroupPlan> plan_cgroup(const oci::Config& c, const std::string& id);
+// cgroup, as runc), or empty: "/<id>" as runc.  host: the layout, and
+// whether skiff may make cgroups anywhere (host.privileged()).
+oci::Result<CgroupPlan> plan_cgroup(const oci::Config& c, const std::string& id, const linux::HostFacts& host);
 
 // The components of p.path that do not exist yet (shallowest first): what
 // Cgroup::create will make, recorded in the state before it makes them so a
@@ -76,10 +79,12 @@ oci::Result<std::vector<pid_t>> pids(const std::string& path);
 // into it (controllers enabled up the tree, files written, the device BPF
 // filter attached).  linux.devices is not an input: as runc, access is
 // linux.resources.devices' decision.  A disabled (empty) Cgroup: nothing to do.
-oci::Result<void> apply_resources(const Cgroup& cg, const oci::Resources& r);
+// host: an unprivileged caller may lack BPF (no device filter then).
+oci::Result<void> apply_resources(const Cgroup& cg, const oci::Resources& r, const linux::HostFacts& host);
 // update: the same on a live cgroup; every value is validated before the
 // first write, and a failed write puts back the files already written.
-oci::Result<void> update_resources(const std::string& path, const oci::Resources& r);
+oci::Result<void> update_resources(const std::string& path, const oci::Resources& r,
+                                   const linux::HostFacts& host);
 
 // pause/resume: cgroup.freeze, then wait (poll on cgroup.events) until the
 // kernel reports "frozen 1" (or 0), at most timeout_ms.

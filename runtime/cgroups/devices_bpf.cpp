@@ -147,7 +147,7 @@ std::vector<uint32_t> attached_programs(int cgroup_fd) {
 
 }  // namespace
 
-Result<void> install_device_filter(int cgroup_fd, const std::vector<bpf_insn>& prog) {
+Result<void> install_device_filter(int cgroup_fd, const std::vector<bpf_insn>& prog, const linux::HostFacts& host) {
     // Kernels >= 5.11 charge BPF memory to the memory cgroup; older ones
     // count it against RLIMIT_MEMLOCK.  Raising it needs CAP_SYS_RESOURCE,
     // which we may not have: best effort.
@@ -175,7 +175,7 @@ Result<void> install_device_filter(int cgroup_fd, const std::vector<bpf_insn>& p
             if (long again = bpf(BPF_PROG_LOAD, &a); again >= 0) close(int(again));
             if (verifier_log[0]) msg += " [verifier: " + std::string(verifier_log) + "]";
         }
-        if (e == EPERM && geteuid() != 0) {
+        if (e == EPERM && host.unprivileged()) {
             // Rootless: no BPF without CAP_BPF/CAP_SYS_ADMIN; device nodes
             // cannot be created in a user namespace anyway (as crun).
             log::debug("cgroups: rootless: no device cgroup filter: " + Error::sys(msg, e).message);

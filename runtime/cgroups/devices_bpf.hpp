@@ -7,6 +7,7 @@
 
 #include <vector>
 
+#include "linux/host.hpp"
 #include "ocispec/config.hpp"
 #include "ocispec/error.hpp"
 
@@ -35,7 +36,10 @@ oci::Result<std::vector<DeviceRule>> device_rules(const std::vector<oci::DeviceC
 std::vector<bpf_insn> compile_device_filter(const std::vector<DeviceRule>& rules);
 
 // Loads the program and attaches it to cgroup_fd (BPF_F_ALLOW_MULTI),
-// atomically replacing skiff's previous program when there is one.
-oci::Result<void> install_device_filter(int cgroup_fd, const std::vector<bpf_insn>& prog);
+// atomically replacing skiff's previous program when there is one.  An
+// unprivileged caller (host.unprivileged()) that may not load BPF goes
+// without a filter.
+oci::Result<void> install_device_filter(int cgroup_fd, const std::vector<bpf_insn>& prog,
+                                        const linux::HostFacts& host);
 
 }  // namespace skiff::cgroups

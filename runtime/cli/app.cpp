@@ -88,10 +88,11 @@ int run_cli(int argc, char** argv) {
     else if (rl == "true") ctx.global.rootless = core::Rootless::True;
     else if (rl == "false") ctx.global.rootless = core::Rootless::False;
     else return usage_error(ctx, "invalid --rootless \"" + rl + "\": expected auto, true or false");
+    ctx.global.host = core::detect_host(ctx.global.rootless);
     // rootless: root of a nested user namespace (podman rootless
     // runs the runtime so, without --root) keeps its state with the user, as runc.
     if (const char* xdg = getenv("XDG_RUNTIME_DIR");
-        !g.has("root") && xdg && *xdg && core::detect_rootless(ctx.global.rootless).rootless)
+        !g.has("root") && xdg && *xdg && ctx.global.host.rootless)
         ctx.global.root = std::string(xdg) + "/skiff";
 
     const std::string& name = g.positional[0];

@@ -64,7 +64,7 @@ Result<void> update(const GlobalOptions& g, const std::string& id, const oci::Re
     TRY_ASSIGN(oci::Config cfg, oci::parse_config(c.rec.config_json, "state.json: config"));
     auto& lx = cfg.linux ? *cfg.linux : cfg.linux.emplace();
     oci::Resources merged = cgroups::merge_resources(lx.resources.value_or(oci::Resources{}), patch);
-    TRY(cgroups::update_resources(c.rec.cgroup_path, merged));
+    TRY(cgroups::update_resources(c.rec.cgroup_path, merged, g.host));
     // systemd driver: the limits are in force; systemd's record of them follows.
     if (!c.rec.systemd_unit.empty())
         if (auto u = cgroups::systemd::update_unit(c.rec.systemd_unit, merged, c.rec.owner_uid != 0); !u)

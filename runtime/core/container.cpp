@@ -17,8 +17,8 @@
 #include "cgroups/cgroup.hpp"
 #include "cgroups/systemd.hpp"
 #include "common/log.hpp"
-#include "core/hooks.hpp"
 #include "core/notify.hpp"
+#include "linux/hooks.hpp"
 #include "ocispec/json.hpp"
 
 namespace skiff::core {
@@ -137,7 +137,7 @@ Result<void> start_locked(StateDir& dir, const ContainerRecord& r, pid_t notify_
     }
     oci::Config cfg = stored_config_if_hooks(r);
     if (cfg.hooks) {
-        auto h = run_hooks(cfg.hooks->poststart, "poststart", state_json(r, oci::Status::Running));
+        auto h = linux::run_hooks(cfg.hooks->poststart, "poststart", state_json(r, oci::Status::Running));
         if (!h) log::warn(h.error().message);  // runtime.md: poststart failures are logged
     }
     if (relay.active()) {
@@ -161,7 +161,7 @@ Result<void> destroy(StateDir& dir, const ContainerRecord& r) {
         TRY(cgroups::destroy(r.cgroup_path, r.cgroup_created));
     oci::Config cfg = stored_config_if_hooks(r);
     if (cfg.hooks) {
-        auto h = run_hooks(cfg.hooks->poststop, "poststop", state_json(r, oci::Status::Stopped));
+        auto h = linux::run_hooks(cfg.hooks->poststop, "poststop", state_json(r, oci::Status::Stopped));
         if (!h) log::warn(h.error().message);  // runtime.md: poststop failures are logged
     }
     return dir.remove();

@@ -16,10 +16,10 @@
 #include "common/log.hpp"
 #include "common/timings.hpp"
 #include "core/container.hpp"
-#include "core/hooks.hpp"
 #include "core/lifecycle.hpp"
 #include "core/rootless.hpp"
 #include "core/notify.hpp"
+#include "linux/hooks.hpp"
 #include "ocispec/json.hpp"
 #include "proc/fds.hpp"
 #include "proc/init.hpp"
@@ -60,8 +60,8 @@ Result<void> serve_init(proc::InitSpec& spec, int sock, const ChildGuard& child,
             case proc::Msg::HookRequest: {
                 std::string st = state_json(rec, oci::Status::Creating);
                 if (cfg.hooks) {
-                    TRY(run_hooks(cfg.hooks->prestart, "prestart", st));
-                    TRY(run_hooks(cfg.hooks->createRuntime, "createRuntime", st));
+                    TRY(linux::run_hooks(cfg.hooks->prestart, "prestart", st));
+                    TRY(linux::run_hooks(cfg.hooks->createRuntime, "createRuntime", st));
                 }
                 timings::mark("prestart/createRuntime hooks");
                 st.push_back('\0');
@@ -118,8 +118,8 @@ Result<Created> create_container(const GlobalOptions& g, const CreateOptions& o,
 
     // --- state dir (first: the notify proxy's mount source lives in it),
     // cgroup, init: unwound in reverse on failure ---
-    const RootlessInfo rootless = detect_rootless(g.rootless);
-    TRY(check_state_root(rootless, g.root));
+    const linux::HostFacts& host = g.host;
+    TRY(check_state_root(host, g.root));
     TRY_ASSIGN(StateDir dir, StateDir::create(g.root, o.id));
     if (mkfifoat(dir.fd(), "exec.fifo", 0622) < 0) return Error::sys("mkfifo " + dir.path() + "/exec.fifo", errno);
     fchmodat(dir.fd(), "exec.fifo", 0622, 0);  // umask-proof: the init may be any uid
@@ -138,14 +138,14 @@ Result<Created> create_container(const GlobalOptions& g, const CreateOptions& o,
 
     // --- plan everything in the parent ---
     proc::InitSpec spec;
-    spec.config = &cfg;
-    TRY_ASSIGN(spec.ns, linux::plan_namespaces(cfg));
-    TRY(check_rootless_config(rootless, cfg));
+    TRY_ASSIGN(spec.ns, linux::plan_namespaces(cfg, host));
+    TRY(check_rootless_config(host, cfg));
     linux::RootfsOptions ro;
     ro.no_pivot = o.no_pivot;
     ro.in_user_namespace = spec.ns.new_user || oci::find_namespace(cfg, oci::NamespaceType::User) ||
-                           rootless.nested;  // rootless: podman's own user namespace: no mknod
+                           host.nested_userns;  // rootless: podman's own user namespace: no mknod
     ro.new_mount_namespace = spec.ns.new_mount;
+    ro.host = host;
     TRY_ASSIGN(spec.rootfs, linux::plan_rootfs(cfg, o.bundle, ro));
     TRY_ASSIGN(spec.process, linux::plan_process(cfg, process));
     if (cfg.linux && cfg.linux->seccomp) {
@@ -154,7 +154,12 @@ Result<Created> create_container(const GlobalOptions& g, const CreateOptions& o,
     spec.seccomp_early = spec.seccomp && (!process.noNewPrivileges.value_or(false) || spec.seccomp->needs_listener());
     cgroups::CgroupPlan cg_plan;
     if (!g.systemd_cgroup) {
-        TRY_ASSIGN(cg_plan, cgroups::plan_cgroup(cfg, o.id));
+        TRY_ASSIGN(cg_plan, cgroups::plan_cgroup(cfg, o.id, host));
+    }
+    // The init runs these itself; it gets them ready to execve.
+    if (cfg.hooks) {
+        spec.create_container_hooks = linux::prepare_hooks(cfg.hooks->createContainer, "createContainer");
+        spec.start_container_hooks = linux::prepare_hooks(cfg.hooks->startContainer, "startContainer");
     }
     timings::mark("plans ready");
 
@@ -178,7 +183,7 @@ Result<Created> create_container(const GlobalOptions& g, const CreateOptions& o,
     rec.systemd_cgroup = g.systemd_cgroup;
     if (g.systemd_cgroup)
         if (auto u = cgroups::systemd::parse_cgroups_path(
-                cfg.linux && cfg.linux->cgroupsPath ? *cfg.linux->cgroupsPath : "", o.id, rootless.unprivileged);
+                cfg.linux && cfg.linux->cgroupsPath ? *cfg.linux->cgroupsPath : "", o.id, host.unprivileged());
             u)
             rec.systemd_unit = u->unit;
     rec.has_pid_namespace = spec.ns.new_pid || spec.ns.pid_join;
@@ -190,12 +195,13 @@ Result<Created> create_container(const GlobalOptions& g, const CreateOptions& o,
     // systemd driver: the cgroup is a transient scope's, made by systemd.
     cgroups::systemd::Scope scope;
     if (g.systemd_cgroup) {
-        TRY_ASSIGN(scope, cgroups::systemd::Scope::start(cfg, o.id, rootless.unprivileged));
+        TRY_ASSIGN(scope, cgroups::systemd::Scope::start(cfg, o.id, host.unprivileged()));
         cg_plan = cgroups::CgroupPlan{true, scope.cgroup_path()};
     }
     TRY_ASSIGN(cgroups::Cgroup cg, cgroups::Cgroup::create(cg_plan));
     // Limits and the device filter go on before clone3 puts the init in.
-    TRY(cgroups::apply_resources(cg, cfg.linux && cfg.linux->resources ? *cfg.linux->resources : oci::Resources{}));
+    TRY(cgroups::apply_resources(cg, cfg.linux && cfg.linux->resources ? *cfg.linux->resources : oci::Resources{},
+                                 host));
     timings::mark("cgroup");
     TRY(failpoint("after-cgroup"));
 
@@ -246,7 +252,7 @@ Result<Created> create_container(const GlobalOptions& g, const CreateOptions& o,
         // whose poststop hooks still run (after the init is gone).
         child.kill_and_reap();
         if (cfg.hooks) {
-            auto h = run_hooks(cfg.hooks->poststop, "poststop", state_json(rec, oci::Status::Stopped));
+            auto h = linux::run_hooks(cfg.hooks->poststop, "poststop", state_json(rec, oci::Status::Stopped));
             if (!h) log::warn(h.error().message);
         }
         return std::move(served).error();

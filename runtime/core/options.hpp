@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "linux/host.hpp"
+
 namespace skiff::core {
 
 enum class Rootless { Auto, True, False };
@@ -14,6 +16,7 @@ struct GlobalOptions {
     std::string root;            // --root; default /run/skiff (or $XDG_RUNTIME_DIR/skiff)
     bool systemd_cgroup = false; // --systemd-cgroup
     Rootless rootless = Rootless::Auto;
+    linux::HostFacts host;       // who skiff runs as, found once (core::detect_host) with rootless resolved
     bool debug = false;
     bool timings = false;        // --timings: per-step start-path timeline on stderr
 };

@@ -13,36 +13,31 @@ namespace skiff::core {
 using oci::Error;
 using oci::Result;
 
-RootlessInfo detect_rootless(Rootless mode) {
-    RootlessInfo r;
-    r.unprivileged = ::geteuid() != 0;
-    r.nested = !r.unprivileged && !linux::in_initial_user_namespace();
-    switch (mode) {
-        case Rootless::True: r.rootless = true; break;
-        case Rootless::False: r.rootless = false; break;
-        case Rootless::Auto: r.rootless = r.unprivileged || r.nested; break;
-    }
-    if (r.rootless)
+linux::HostFacts detect_host(Rootless mode) {
+    std::optional<bool> rootless;
+    if (mode != Rootless::Auto) rootless = mode == Rootless::True;
+    linux::HostFacts h = linux::detect_host_facts(rootless);
+    if (h.rootless)
         log::debug(std::string("rootless: ") +
-                   (r.unprivileged ? "euid " + std::to_string(::geteuid()) : std::string("nested user namespace")));
-    return r;
+                   (h.unprivileged() ? "euid " + std::to_string(h.euid) : std::string("nested user namespace")));
+    return h;
 }
 
-Result<void> check_rootless_config(const RootlessInfo& info, const oci::Config& c) {
+Result<void> check_rootless_config(const linux::HostFacts& host, const oci::Config& c) {
     // Without privileges, only the ids the config maps through its own user
     // namespace can be had; root in a nested namespace maps what it has.
-    if (!info.rootless || !info.unprivileged) return {};
+    if (!host.rootless || !host.unprivileged()) return {};
     const oci::Namespace* user = oci::find_namespace(c, oci::NamespaceType::User);
     if (!user)
-        return Error::msg("linux.namespaces: skiff runs unprivileged (euid " + std::to_string(::geteuid()) +
+        return Error::msg("linux.namespaces: skiff runs unprivileged (euid " + std::to_string(host.euid) +
                           ") and needs a user namespace (type \"user\") to set up the container; "
                           "`skiff spec --rootless` writes a config with one");
     if (user->path && !user->path->empty()) return {};  // joined: its maps are already written
     return linux::check_unprivileged_maps(c);
 }
 
-Result<void> check_state_root(const RootlessInfo& info, const std::string& root) {
-    if (!info.unprivileged || root.empty()) return {};
+Result<void> check_state_root(const linux::HostFacts& host, const std::string& root) {
+    if (!host.unprivileged() || root.empty()) return {};
     // The deepest existing directory on the way: where mkdir would happen.
     std::string at = root;
     while (at.size() > 1 && ::access(at.c_str(), F_OK) != 0) {
@@ -52,7 +47,7 @@ Result<void> check_state_root(const RootlessInfo& info, const std::string& root)
     if (::faccessat(AT_FDCWD, at.c_str(), W_OK | X_OK, AT_EACCESS) == 0) return {};
     const char* xdg = ::getenv("XDG_RUNTIME_DIR");
     return Error::sys("state root \"" + root + "\" (\"" + at + "\" is not writable by uid " +
-                          std::to_string(::geteuid()) + "; " +
+                          std::to_string(host.euid) + "; " +
                           (xdg && *xdg ? std::string("check $XDG_RUNTIME_DIR or pass --root")
                                        : std::string("$XDG_RUNTIME_DIR is not set: set it or pass --root")) +
                           ")",

@@ -119,7 +119,7 @@ oci::Result<void> plan_devices(const oci::Config& c, RootfsPlan::Impl& p) {
     if (p.opts.in_user_namespace && p.opts.new_mount_namespace) {
         for (auto& d : p.devices) {
             std::string host = "/" + d.dest;
-            if (::geteuid() != 0) {  // rootless: the child clones, as in plan_bind
+            if (p.opts.host.unprivileged()) {  // the child clones, as in plan_bind
                 struct stat st {};
                 if (::stat(host.c_str(), &st) < 0)
                     return oci::Error::sys(shown(d) + ": host device \"" + host + "\"", errno);

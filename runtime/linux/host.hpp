@@ -26,8 +26,8 @@ struct HostFacts {
 };
 
 // rootless: --rootless true/false, or nullopt for auto (rootless when
-// unprivileged or nested).  One geteuid, one readlink of the user
-// namespace, one statfs (or two) of /sys/fs/cgroup.
+// unprivileged or nested).  One geteuid, one read of /proc/self/uid_map,
+// one statfs (or two) of /sys/fs/cgroup.
 HostFacts detect_host_facts(std::optional<bool> rootless);
 
 // The cgroup layout alone (statfs of /sys/fs/cgroup, then of its unified mount).

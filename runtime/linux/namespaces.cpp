@@ -68,8 +68,11 @@ Result<void> write_file(const std::string& path, const std::string& data) {
 
 }  // namespace
 
-Result<NamespacePlan> plan_namespaces(const oci::Config& c) {
+Result<NamespacePlan> plan_namespaces(const oci::Config& c, const HostFacts& host) {
     NamespacePlan p;
+    p.unprivileged_maps = host.unprivileged();
+    p.hostname = c.hostname;
+    p.domainname = c.domainname;
     bool any_join = false;
     if (c.linux && c.linux->namespaces) {
         const auto& list = *c.linux->namespaces;
@@ -143,10 +146,18 @@ Result<void> restore_pid_namespace(int own_fd) {
 
 Result<void> write_id_maps(pid_t pid, const NamespacePlan& p) {
     // rootless: without CAP_SETUID only the own id or newuidmap's.
-    if (geteuid() != 0) return write_unprivileged_maps(pid, p.uid_map, p.gid_map);
+    if (p.unprivileged_maps) return write_unprivileged_maps(pid, p.uid_map, p.gid_map);
     const std::string base = "/proc/" + std::to_string(pid);
     TRY(write_file(base + "/uid_map", p.uid_map).wrap("linux.uidMappings"));
     TRY(write_file(base + "/gid_map", p.gid_map).wrap("linux.gidMappings"));
+    return {};
+}
+
+Result<void> set_uts_names(const NamespacePlan& p) {
+    if (p.hostname && sethostname(p.hostname->data(), p.hostname->size()) < 0)
+        return Error::sys("sethostname \"" + *p.hostname + "\"", errno);
+    if (p.domainname && setdomainname(p.domainname->data(), p.domainname->size()) < 0)
+        return Error::sys("setdomainname \"" + *p.domainname + "\"", errno);
     return {};
 }
 

@@ -11,14 +11,18 @@
 //    one is entered by the parent (setns affects only its children).
 // A time namespace is always unshared by the child, which then writes its
 // offsets; execve moves the process into it (Linux >= 5.11).
+// hostname and domainname travel in the plan too, so the init reads
+// nothing of the config.
 #pragma once
 
 #include <sys/types.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "common/fd.hpp"
+#include "linux/host.hpp"
 #include "ocispec/config.hpp"
 #include "ocispec/error.hpp"
 
@@ -46,11 +50,15 @@ struct NamespacePlan {
     bool joins_time = false;
     std::string uid_map, gid_map; // "containerID hostID size\n" lines
     std::string time_offsets;     // "monotonic S NS\nboottime S NS\n"
+    // How the parent writes the maps: root writes them itself; otherwise
+    // as linux/userns_map allows (the own id, or newuidmap/newgidmap).
+    bool unprivileged_maps = false;
+    std::optional<std::string> hostname, domainname;  // set by the child (set_uts_names)
 };
 
 // Parent: opens the joined namespaces' paths (errors name
 // linux.namespaces[i].path) and formats the maps.
-oci::Result<NamespacePlan> plan_namespaces(const oci::Config& c);
+oci::Result<NamespacePlan> plan_namespaces(const oci::Config& c, const HostFacts& host);
 
 // Parent: enter a joined pid namespace for the child about to be cloned,
 // and go back afterwards (the returned fd is the parent's own).
@@ -58,7 +66,8 @@ oci::Result<UniqueFd> enter_pid_namespace(const NamespacePlan& p);
 oci::Result<void> restore_pid_namespace(int own_fd);
 
 // Parent: write /proc/PID/{uid_map,gid_map}: directly as root; unprivileged
-// through linux/userns_map (own id with setgroups denied, or newuidmap/newgidmap).
+// (p.unprivileged_maps) through linux/userns_map (own id with setgroups
+// denied, or newuidmap/newgidmap).
 oci::Result<void> write_id_maps(pid_t pid, const NamespacePlan& p);
 
 // Child.
@@ -70,6 +79,8 @@ oci::Result<void> unshare_namespaces(const NamespacePlan& p);
 // over it).
 oci::Result<void> bring_up_loopback();
 oci::Result<void> setup_time_namespace(const NamespacePlan& p);
+// sethostname/setdomainname with the plan's names (those given only).
+oci::Result<void> set_uts_names(const NamespacePlan& p);
 // After the maps are written: become root of the new user namespace.
 oci::Result<void> become_userns_root();
 

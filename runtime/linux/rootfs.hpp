@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "common/fd.hpp"
+#include "linux/host.hpp"
 #include "ocispec/config.hpp"
 #include "ocispec/error.hpp"
 
@@ -29,6 +30,9 @@ struct RootfsOptions {
     bool no_pivot = false;
     bool in_user_namespace = false;  // devices are bind-mounted from the host instead of mknod
     bool new_mount_namespace = true; // false: the config joins or lacks a mount namespace (rootfs work is skipped)
+    // Unprivileged (host.unprivileged()): bind trees and device nodes are
+    // cloned by the child, root of its user namespace, not by the parent.
+    HostFacts host;
 };
 
 // Opaque to the core: the module defines Impl (parsed mount steps, open

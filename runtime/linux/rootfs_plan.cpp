@@ -35,17 +35,17 @@ std::string absolute(const std::string& path, const std::string& bundle) {
 // Parent-side work for a bind mount: clone the source tree, then apply what
 // can be applied before it is attached (flags, recursive attrs, idmapping).
 oci::Result<void> plan_bind(const oci::Config& c, const oci::Mount& m, const std::string& bundle, MountStep& s,
-                            bool new_mount_ns) {
+                            const RootfsOptions& o) {
     if (!m.source || m.source->empty()) return oci::Error::msg("bind mount needs a source");
     s.source = absolute(*m.source, bundle);
     struct stat st {};
     if (::stat(s.source.c_str(), &st) < 0) return oci::Error::sys("source \"" + s.source + "\"", errno);
     s.source_is_dir = S_ISDIR(st.st_mode);
     bool idmapped = s.opts.idmap || s.opts.ridmap || m.uidMappings || m.gidMappings;
-    if (!new_mount_ns) return oci::ok();  // nothing will be mounted
+    if (!o.new_mount_namespace) return oci::ok();  // nothing will be mounted
     // rootless: cloning a tree needs CAP_SYS_ADMIN over the mount
     // namespace, which only the child (root of its user namespace) has.
-    if (::geteuid() != 0) {
+    if (o.host.unprivileged()) {
         if (idmapped) return oci::Error::msg("idmapped bind mounts are not supported when skiff runs unprivileged");
         return oci::ok();
     }
@@ -79,7 +79,7 @@ oci::Result<void> plan_bind(const oci::Config& c, const oci::Mount& m, const std
 }
 
 oci::Result<void> plan_mount(const oci::Config& c, const oci::Mount& m, const std::string& bundle, MountStep& s,
-                             bool new_mount_ns, bool covered_later) {
+                             const RootfsOptions& o, bool covered_later) {
     if (m.destination.empty()) return oci::Error::msg("destination is empty");
     s.dest = safepath::clean(m.destination);
     TRY_ASSIGN(s.opts, parse_mount_options(m.options.value_or(oci::Strings{})));
@@ -97,7 +97,7 @@ oci::Result<void> plan_mount(const oci::Config& c, const oci::Mount& m, const st
     }
     if (s.bind) {
         s.opts.bind = true;
-        return plan_bind(c, m, bundle, s, new_mount_ns);
+        return plan_bind(c, m, bundle, s, o);
     }
     if (s.opts.idmap || s.opts.ridmap || m.uidMappings) return oci::Error::msg("idmap needs a bind mount");
     if (s.type.empty()) return oci::Error::msg("type is required for a mount that is not a bind mount");
@@ -186,7 +186,7 @@ oci::Result<RootfsPlan> plan_rootfs(const oci::Config& c, const std::string& bun
         const std::string d = safepath::clean(mounts[i].destination);
         bool covered = false;
         for (size_t j = i + 1; j < later.size(); ++j) covered = covered || beneath(later[j], d);
-        auto r = plan_mount(c, mounts[i], bundle, s, o.new_mount_namespace, covered);
+        auto r = plan_mount(c, mounts[i], bundle, s, o, covered);
         if (!r) return std::move(r).error().wrap(s.where);
         p.mounts.push_back(std::move(s));
     }

@@ -31,7 +31,7 @@
 
 #include "common/failpoint.hpp"
 #include "common/timings.hpp"
-#include "core/hooks.hpp"
+#include "linux/hooks.hpp"
 #include "linux/process_impl.hpp"
 #include "linux/rootfs_impl.hpp"
 #include "proc/fds.hpp"
@@ -53,14 +53,6 @@ void reset_signals() {
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
-}
-
-Result<void> set_names(const oci::Config& c) {
-    if (c.hostname && sethostname(c.hostname->data(), c.hostname->size()) < 0)
-        return Error::sys("sethostname \"" + *c.hostname + "\"", errno);
-    if (c.domainname && setdomainname(c.domainname->data(), c.domainname->size()) < 0)
-        return Error::sys("setdomainname \"" + *c.domainname + "\"", errno);
-    return {};
 }
 
 Result<void> join_keyring(const InitSpec& s) {
@@ -105,7 +97,6 @@ int reopen_fifo(int path_fd, int host_proc_fd) {
 
 // Everything up to Ready.  Returns the console slave (or -1) through `slave`.
 Result<void> setup(InitSpec& s, UniqueFd& slave, UniqueFd& listener) {
-    const oci::Config& c = *s.config;
     timings::begin_child();
     timings::mark("child: cloned");
     TRY(linux::join_namespaces(s.ns));
@@ -124,7 +115,7 @@ Result<void> setup(InitSpec& s, UniqueFd& slave, UniqueFd& listener) {
     }
     TRY(linux::setup_time_namespace(s.ns));
     if (setsid() < 0) return Error::sys("setsid", errno);
-    TRY(set_names(c));
+    TRY(linux::set_uts_names(s.ns));
     TRY(join_keyring(s));
     timings::mark("child: session, names, keyring");
     TRY(linux::apply_early(s.process));
@@ -140,7 +131,7 @@ Result<void> setup(InitSpec& s, UniqueFd& slave, UniqueFd& listener) {
         const size_t sep = done.payload.find('\0');
         s.hook_state = sep == std::string::npos ? done.payload : done.payload.substr(sep + 1);
         done.payload.resize(std::min(sep, done.payload.size()));
-        if (c.hooks) TRY(core::run_hooks(c.hooks->createContainer, "createContainer", done.payload));
+        TRY(linux::run_hooks(s.create_container_hooks, done.payload));
         timings::mark("child: createContainer hooks");
     }
     if (s.terminal) {
@@ -261,8 +252,8 @@ Result<void> setup(InitSpec& s, UniqueFd& slave, UniqueFd& listener) {
     // hangup so poststart hooks run only once the program is running.
     close(s.fifo_fd);
 
-    if (s.config->hooks) {
-        auto h = core::run_hooks(s.config->hooks->startContainer, "startContainer", s.hook_state);
+    if (!s.start_container_hooks.empty()) {
+        auto h = linux::run_hooks(s.start_container_hooks, s.hook_state);
         if (!h) fail_after_ready(h.error());
     }
     const char* cwd = linux::exec_cwd(s.process);

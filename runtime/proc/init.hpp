@@ -10,18 +10,17 @@
 #include <vector>
 
 #include "common/fd.hpp"
+#include "linux/hooks.hpp"
 #include "linux/namespaces.hpp"
 #include "linux/process.hpp"
 #include "linux/rootfs.hpp"
-#include "ocispec/config.hpp"
 #include "ocispec/error.hpp"
 #include "seccomp/seccomp.hpp"
 
 namespace skiff::proc {
 
 struct InitSpec {
-    const oci::Config* config = nullptr;
-    linux::NamespacePlan ns;
+    linux::NamespacePlan ns;   // with hostname and domainname
     linux::RootfsPlan rootfs;
     linux::ProcessPlan process;
     std::optional<seccomp::Program> seccomp;
@@ -37,6 +36,8 @@ struct InitSpec {
     int preserve_fds = 0;      // fds 3 .. 3+N-1 stay open across execve
     unsigned long console_rows = 0, console_cols = 0;
     std::string hook_state;    // state JSON for startContainer hooks (from HooksDone)
+    linux::PreparedHooks create_container_hooks;  // run by the init after HooksDone
+    linux::PreparedHooks start_container_hooks;   // run by the init once `start` opened the fifo
 };
 
 struct Spawned {

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -108,6 +109,57 @@ inline std::string run_isolated(const std::function<std::string()>& body, bool u
     }
     ::close(go[1]);
     ::close(ready[0]);
+    char buf[4096];
+    ssize_t n;
+    while ((n = ::read(msg[0], buf, sizeof buf)) > 0) err.append(buf, static_cast<size_t>(n));
+    ::close(msg[0]);
+    int st = 0;
+    while (::waitpid(c, &st, 0) < 0 && errno == EINTR) {}
+    if (err.empty() && !(WIFEXITED(st) && WEXITSTATUS(st) == 0)) err = "child failed, status " + std::to_string(st);
+    return err;
+}
+
+// Runs body in a forked child that is root of a new user namespace (only
+// its own uid and gid mapped, as any user may) with a new mount namespace
+// it owns: there a planner given privileged HostFacts can clone mount trees
+// whoever runs the tests.  Returns "" on success or the failure text.
+inline std::string run_as_userns_root(const std::function<std::string()>& body) {
+    int msg[2];
+    if (::pipe2(msg, O_CLOEXEC) < 0) return "pipe failed";
+    const uid_t uid = ::geteuid();
+    const gid_t gid = ::getegid();
+    pid_t c = ::fork();
+    if (c == 0) {
+        ::alarm(60);
+        auto put = [&](const std::string& m) {
+            if (!m.empty() && ::write(msg[1], m.data(), m.size()) < 0) {}
+        };
+        auto write_proc = [](const char* f, const std::string& v) {
+            std::ofstream o(std::string("/proc/self/") + f);
+            o << v;
+            o.flush();
+            return bool(o);
+        };
+        if (::unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0) {
+            put(std::string("unshare: ") + std::strerror(errno));
+            ::_exit(2);
+        }
+        if (!write_proc("setgroups", "deny") || !write_proc("uid_map", "0 " + std::to_string(uid) + " 1\n") ||
+            !write_proc("gid_map", "0 " + std::to_string(gid) + " 1\n")) {
+            put("write the id maps");
+            ::_exit(2);
+        }
+        std::string r;
+        try {
+            r = body();
+        } catch (const std::exception& e) {
+            r = std::string("exception: ") + e.what();
+        }
+        put(r);
+        ::_exit(r.empty() ? 0 : 1);
+    }
+    ::close(msg[1]);
+    std::string err;
     char buf[4096];
     ssize_t n;
     while ((n = ::read(msg[0], buf, sizeof buf)) > 0) err.append(buf, static_cast<size_t>(n));

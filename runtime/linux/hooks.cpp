@@ -1,4 +1,4 @@
-#include "core/hooks.hpp"
+#include "linux/hooks.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -9,22 +9,21 @@
 #include <unistd.h>
 
 #include <cstring>
-#include <string_view>
 
 #include "common/fd.hpp"
 #include "common/log.hpp"
 
-namespace skiff::core {
+namespace skiff::linux {
 
 using oci::Error;
 using oci::Result;
 
 namespace {
 
-std::vector<char*> to_argv(const std::vector<std::string>& v) {
+std::vector<char*> to_argv(std::vector<std::string>& v) {
     std::vector<char*> out;
     out.reserve(v.size() + 1);
-    for (const auto& s : v) out.push_back(const_cast<char*>(s.c_str()));
+    for (auto& s : v) out.push_back(s.data());
     out.push_back(nullptr);
     return out;
 }
@@ -44,19 +43,15 @@ int64_t now_ms() {
     return int64_t(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
 }
 
-Result<void> run_hook(const oci::Hook& h, const std::string& what, const std::string& state) {
+Result<void> run_hook(const HookCommand& h, const std::string& state) {
+    const std::string& what = h.label;
     int in[2], out[2];
     if (pipe2(in, O_CLOEXEC) < 0) return Error::sys(what + ": pipe", errno);
     UniqueFd in_r(in[0]), in_w(in[1]);
     if (pipe2(out, O_CLOEXEC) < 0) return Error::sys(what + ": pipe", errno);
     UniqueFd out_r(out[0]), out_w(out[1]);
-
-    std::vector<std::string> args = h.args && !h.args->empty() ? *h.args : std::vector<std::string>{h.path};
-    auto argv = to_argv(args);
     // No `env`: the runtime's own environment (runc, crun); `env`: exactly it.
-    std::vector<char*> given;
-    if (h.env) given = to_argv(*h.env);
-    char* const* envp = h.env ? given.data() : environ;
+    char* const* envp = h.envp.empty() ? environ : h.envp.data();
 
     pid_t pid = fork();
     if (pid < 0) return Error::sys(what + ": fork", errno);
@@ -69,7 +64,7 @@ Result<void> run_hook(const oci::Hook& h, const std::string& what, const std::st
         // skiff) reaches a hook, CLOEXEC or not.
         close_fds_from(3);
         for (int fd = 0; fd < 3; ++fd) fcntl(fd, F_SETFD, 0);  // dup2 onto itself keeps CLOEXEC
-        execve(h.path.c_str(), argv.data(), envp);
+        execve(h.path.c_str(), h.argv.data(), envp);
         dprintf(2, "exec: %s", strerror(errno));
         _exit(127);
     }
@@ -86,7 +81,7 @@ Result<void> run_hook(const oci::Hook& h, const std::string& what, const std::st
     size_t written = 0;
 
     std::string output;
-    const int64_t deadline = h.timeout ? now_ms() + *h.timeout * 1000 : -1;
+    const int64_t deadline = h.timeout > 0 ? now_ms() + h.timeout * 1000 : -1;
     bool exited = false, timed_out = false;
     while (!exited) {
         pollfd fds[3] = {{pidfd, POLLIN, 0}, {out_r.get(), POLLIN, 0},
@@ -126,7 +121,7 @@ Result<void> run_hook(const oci::Hook& h, const std::string& what, const std::st
     }
     while (!output.empty() && (output.back() == '\n' || output.back() == ' ')) output.pop_back();
     std::string suffix = output.empty() ? "" : ": " + output;
-    if (timed_out) return Error::msg(what + ": timed out after " + std::to_string(*h.timeout) + "s" + suffix);
+    if (timed_out) return Error::msg(what + ": timed out after " + std::to_string(h.timeout) + "s" + suffix);
     if (WIFSIGNALED(status))
         return Error::msg(what + ": killed by signal " + std::to_string(WTERMSIG(status)) + suffix);
     if (WEXITSTATUS(status) != 0)
@@ -136,17 +131,35 @@ Result<void> run_hook(const oci::Hook& h, const std::string& what, const std::st
 
 }  // namespace
 
-Result<void> run_hooks(const std::optional<std::vector<oci::Hook>>& hooks, const char* kind,
-                       const std::string& state_json) {
-    if (!hooks) return {};
+PreparedHooks prepare_hooks(const std::optional<std::vector<oci::Hook>>& hooks, const char* kind) {
+    PreparedHooks out;
+    out.kind = kind;
+    if (!hooks) return out;
+    out.commands.reserve(hooks->size());
+    for (size_t i = 0; i < hooks->size(); ++i) {
+        const oci::Hook& h = (*hooks)[i];
+        HookCommand c;
+        c.label = std::string(kind) + " hook [" + std::to_string(i) + "] \"" + h.path + "\"";
+        c.path = h.path;
+        c.args = h.args && !h.args->empty() ? *h.args : std::vector<std::string>{h.path};
+        c.argv = to_argv(c.args);
+        if (h.env) {
+            c.env = *h.env;
+            c.envp = to_argv(c.env);
+        }
+        c.timeout = h.timeout.value_or(0);
+        out.commands.push_back(std::move(c));
+    }
+    return out;
+}
+
+Result<void> run_hooks(const PreparedHooks& hooks, const std::string& state_json) {
     // runtime.md lifecycle: a failing poststart or poststop hook is logged
     // and the remaining hooks and the lifecycle continue; any other kind
     // stops at its first failure.
-    const std::string_view k(kind);
-    const bool keep_going = k == "poststart" || k == "poststop";
-    for (size_t i = 0; i < hooks->size(); ++i) {
-        const auto& h = (*hooks)[i];
-        auto r = run_hook(h, std::string(kind) + " hook [" + std::to_string(i) + "] \"" + h.path + "\"", state_json);
+    const bool keep_going = hooks.kind == "poststart" || hooks.kind == "poststop";
+    for (const auto& h : hooks.commands) {
+        auto r = run_hook(h, state_json);
         if (r) continue;
         if (!keep_going) return r;
         log::warn(r.error().message);
@@ -154,4 +167,10 @@ Result<void> run_hooks(const std::optional<std::vector<oci::Hook>>& hooks, const
     return {};
 }
 
-}  // namespace skiff::core
+Result<void> run_hooks(const std::optional<std::vector<oci::Hook>>& hooks, const char* kind,
+                       const std::string& state_json) {
+    if (!hooks) return {};
+    return run_hooks(prepare_hooks(hooks, kind), state_json);
+}
+
+}  // namespace skiff::linux
