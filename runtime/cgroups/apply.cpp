@@ -22,15 +22,16 @@ Result<void> apply_devices(int cgroup_fd, const oci::Resources& r, const linux::
 
 Result<void> apply_resources(const Cgroup& cg, const oci::Resources& r, const linux::HostFacts& host) {
     if (cg.path().empty()) return {};
-    TRY(apply_resources_at(kRoot, cg.path(), r, false));
+    TRY(apply_resources_at(cg.root(), cg.path(), r, false));
     return apply_devices(cg.fd(), r, host);
 }
 
-Result<void> update_resources(const std::string& path, const oci::Resources& r, const linux::HostFacts& host) {
+Result<void> update_resources(const std::string& path, const oci::Resources& r, const linux::HostFacts& host,
+                              const std::string& root) {
     if (path.empty()) return Error::msg("the container has no cgroup (cgroup v2 is needed to update resources)");
     // Device rules are checked with the rest before anything is written.
     TRY(device_rules(r.devices ? &*r.devices : nullptr));
-    TRY(apply_resources_at(kRoot, path, r, true));
+    TRY(apply_resources_at(root, path, r, true));
     UniqueFd fd(open(path.c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC));
     if (!fd) return Error::sys("open cgroup \"" + path + "\"", errno);
     return apply_devices(fd.get(), r, host);

@@ -145,38 +145,38 @@ bool freeze_requested(const std::string& dir) {
     return fd && read(fd.get(), &c, 1) == 1 && c == '1';
 }
 
-// Calls f(prefix, exists) for each component of path below kRoot,
-// shallowest first.
+// Calls f(prefix) for each component of path below root, shallowest first.
 template <typename F>
-void for_each_component(const std::string& path, F f) {
-    for (size_t pos = std::strlen(kRoot); pos != std::string::npos;) {
+void for_each_component(const std::string& root, const std::string& path, F f) {
+    for (size_t pos = root.size(); pos != std::string::npos;) {
         size_t next = path.find('/', pos + 1);
         std::string prefix = path.substr(0, next);
-        if (prefix.size() > std::strlen(kRoot)) f(prefix);
+        if (prefix.size() > root.size()) f(prefix);
         pos = next;
     }
 }
 
 }  // namespace
 
-std::vector<std::string> missing_components(const CgroupPlan& p) {
+std::vector<std::string> missing_components(const CgroupPlan& p, const std::string& root) {
     std::vector<std::string> out;
     if (!p.enabled) return out;
-    for_each_component(p.path, [&](const std::string& prefix) {
+    for_each_component(root, p.path, [&](const std::string& prefix) {
         struct stat st;
         if (!out.empty() || stat(prefix.c_str(), &st) != 0) out.push_back(prefix);
     });
     return out;
 }
 
-Result<Cgroup> Cgroup::create(const CgroupPlan& p) {
+Result<Cgroup> Cgroup::create(const CgroupPlan& p, const std::string& root) {
     Cgroup cg;
     if (!p.enabled) return cg;
     cg.path_ = p.path;
+    cg.root_ = root;
     // A frozen cgroup (or parent) would freeze the init at birth and leave
     // create waiting for it forever: refuse before anything is made.
     std::string frozen;
-    for_each_component(p.path, [&](const std::string& prefix) {
+    for_each_component(root, p.path, [&](const std::string& prefix) {
         if (frozen.empty() && freeze_requested(prefix)) frozen = prefix;
     });
     if (!frozen.empty())
@@ -185,7 +185,7 @@ Result<Cgroup> Cgroup::create(const CgroupPlan& p) {
                           ": cannot start a container in a frozen cgroup; thaw it first");
     // mkdir each missing component below the root, remembering what we made.
     Result<void> made = {};
-    for_each_component(p.path, [&](const std::string& prefix) {
+    for_each_component(root, p.path, [&](const std::string& prefix) {
         if (!made) return;
         if (mkdir(prefix.c_str(), 0755) == 0)
             cg.created_.push_back(prefix);

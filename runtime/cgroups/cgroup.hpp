@@ -34,7 +34,8 @@ oci::Result<CgroupPlan> plan_cgroup(const oci::Config& c, const std::string& id,
 // The components of p.path that do not exist yet (shallowest first): what
 // Cgroup::create will make, recorded in the state before it makes them so a
 // `create` killed half-way leaves a state that `delete --force` can undo.
-std::vector<std::string> missing_components(const CgroupPlan& p);
+// root: the cgroup2 mount the path is below (a temp tree in unit tests).
+std::vector<std::string> missing_components(const CgroupPlan& p, const std::string& root = kRoot);
 
 // The container's cgroup while it is being set up: removed again (with
 // every parent skiff created) unless commit() is called.  A cgroup that is
@@ -42,13 +43,14 @@ std::vector<std::string> missing_components(const CgroupPlan& p);
 // freeze at birth and create would wait for it forever (as runc refuses).
 class Cgroup {
   public:
-    static oci::Result<Cgroup> create(const CgroupPlan& p);
+    static oci::Result<Cgroup> create(const CgroupPlan& p, const std::string& root = kRoot);
     Cgroup() = default;
     Cgroup(Cgroup&&) noexcept = default;
     Cgroup& operator=(Cgroup&&) noexcept = default;
     ~Cgroup();
 
     const std::string& path() const { return path_; }
+    const std::string& root() const { return root_; }
     int fd() const { return fd_.get(); }  // O_DIRECTORY, for CLONE_INTO_CGROUP
     const std::vector<std::string>& created() const { return created_; }
     // Fallback when clone3 cannot place the child: write cgroup.procs.
@@ -56,7 +58,7 @@ class Cgroup {
     void commit() { committed_ = true; }
 
   private:
-    std::string path_;
+    std::string path_, root_;
     UniqueFd fd_;
     std::vector<std::string> created_;  // shallowest first
     bool committed_ = false;
@@ -84,7 +86,7 @@ oci::Result<void> apply_resources(const Cgroup& cg, const oci::Resources& r, con
 // update: the same on a live cgroup; every value is validated before the
 // first write, and a failed write puts back the files already written.
 oci::Result<void> update_resources(const std::string& path, const oci::Resources& r,
-                                   const linux::HostFacts& host);
+                                   const linux::HostFacts& host, const std::string& root = kRoot);
 
 // pause/resume: cgroup.freeze, then wait (poll on cgroup.events) until the
 // kernel reports "frozen 1" (or 0), at most timeout_ms.

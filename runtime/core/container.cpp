@@ -14,9 +14,8 @@
 #include <cstdio>
 #include <cstring>
 
-#include "cgroups/cgroup.hpp"
-#include "cgroups/systemd.hpp"
 #include "common/log.hpp"
+#include "core/cgroup_record.hpp"
 #include "core/notify.hpp"
 #include "linux/hooks.hpp"
 #include "ocispec/json.hpp"
@@ -155,10 +154,7 @@ Result<void> destroy(StateDir& dir, const ContainerRecord& r) {
         syscall(SYS_pidfd_send_signal, pidfd->get(), SIGKILL, nullptr, 0);
         wait_pidfd(pidfd->get(), 10000);
     }
-    if (!r.systemd_unit.empty())  // systemd driver
-        TRY(cgroups::systemd::destroy_scope(r.systemd_unit, r.cgroup_path, r.owner_uid != 0));
-    else
-        TRY(cgroups::destroy(r.cgroup_path, r.cgroup_created));
+    TRY(cgroup_manager(r)->destroy());
     oci::Config cfg = stored_config_if_hooks(r);
     if (cfg.hooks) {
         auto h = linux::run_hooks(cfg.hooks->poststop, "poststop", state_json(r, oci::Status::Stopped));

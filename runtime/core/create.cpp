@@ -10,11 +10,11 @@
 
 #include <cstdlib>
 
-#include "cgroups/cgroup.hpp"
-#include "cgroups/systemd.hpp"
+#include "cgroups/manager.hpp"
 #include "common/failpoint.hpp"
 #include "common/log.hpp"
 #include "common/timings.hpp"
+#include "core/cgroup_record.hpp"
 #include "core/container.hpp"
 #include "core/lifecycle.hpp"
 #include "core/rootless.hpp"
@@ -152,15 +152,13 @@ Result<Created> create_container(const GlobalOptions& g, const CreateOptions& o,
         TRY_ASSIGN(spec.seccomp, seccomp::compile(*cfg.linux->seccomp, g.root + "/.cache/seccomp"));
     }
     spec.seccomp_early = spec.seccomp && (!process.noNewPrivileges.value_or(false) || spec.seccomp->needs_listener());
-    cgroups::CgroupPlan cg_plan;
-    if (!g.systemd_cgroup) {
-        TRY_ASSIGN(cg_plan, cgroups::plan_cgroup(cfg, o.id, host));
-    }
     // The init runs these itself; it gets them ready to execve.
     if (cfg.hooks) {
         spec.create_container_hooks = linux::prepare_hooks(cfg.hooks->createContainer, "createContainer");
         spec.start_container_hooks = linux::prepare_hooks(cfg.hooks->startContainer, "startContainer");
     }
+    const auto cgroup = cgroups::make_manager(g.systemd_cgroup ? cgroups::Driver::Systemd : cgroups::Driver::Fs, host);
+    TRY(cgroup->plan(cfg, o.id));
     timings::mark("plans ready");
 
     UniqueFd console_sock;
@@ -178,36 +176,19 @@ Result<Created> create_container(const GlobalOptions& g, const CreateOptions& o,
     rec.created = rfc3339_now();
     rec.owner_uid = geteuid();
     if (cfg.annotations) rec.annotations = *cfg.annotations;
-    rec.cgroup_path = cg_plan.enabled ? cg_plan.path : "";
-    rec.cgroup_created = cgroups::missing_components(cg_plan);
-    rec.systemd_cgroup = g.systemd_cgroup;
-    if (g.systemd_cgroup)
-        if (auto u = cgroups::systemd::parse_cgroups_path(
-                cfg.linux && cfg.linux->cgroupsPath ? *cfg.linux->cgroupsPath : "", o.id, host.unprivileged());
-            u)
-            rec.systemd_unit = u->unit;
+    record_cgroup(rec, cgroup->placement());
     rec.has_pid_namespace = spec.ns.new_pid || spec.ns.pid_join;
     rec.config_json = oci::write_config(cfg, false);
     rec.creating = true;
     TRY(dir.save_creating(rec));
 
     // --- cgroup, init: unwound in reverse on failure ---
-    // systemd driver: the cgroup is a transient scope's, made by systemd.
-    cgroups::systemd::Scope scope;
-    if (g.systemd_cgroup) {
-        TRY_ASSIGN(scope, cgroups::systemd::Scope::start(cfg, o.id, host.unprivileged()));
-        cg_plan = cgroups::CgroupPlan{true, scope.cgroup_path()};
-    }
-    TRY_ASSIGN(cgroups::Cgroup cg, cgroups::Cgroup::create(cg_plan));
     // Limits and the device filter go on before clone3 puts the init in.
-    TRY(cgroups::apply_resources(cg, cfg.linux && cfg.linux->resources ? *cfg.linux->resources : oci::Resources{},
-                                 host));
+    TRY_ASSIGN(cgroups::NewCgroup cg, cgroup->create(cfg, o.id));
     timings::mark("cgroup");
     TRY(failpoint("after-cgroup"));
 
-    rec.cgroup_path = cg.path();
-    rec.cgroup_created = cg.created();
-    rec.systemd_unit = scope.unit();
+    record_cgroup(rec, cg.placement());
 
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) return Error::sys("socketpair", errno);
@@ -238,8 +219,7 @@ Result<Created> create_container(const GlobalOptions& g, const CreateOptions& o,
     if (!spawned) return std::move(spawned).error();
     ChildGuard child(spawned->pid, std::move(spawned->pidfd));
     child_sock.reset();
-    if (cg.fd() >= 0 && !placed) TRY(cg.add_pid(child.pid()));
-    scope.release_placeholder();  // the init holds the scope now
+    TRY(cg.adopt_init(child.pid(), placed));
     rec.pid = child.pid();
     rec.pid_start_time = process_start_time(rec.pid);
     TRY(dir.save_init_pid(rec.pid, rec.pid_start_time));
@@ -270,7 +250,6 @@ Result<Created> create_container(const GlobalOptions& g, const CreateOptions& o,
         return std::move(d).error().wrap("container init");
     }
     cg.commit();
-    scope.commit();
     dir.commit();
     Created out{std::move(dir), std::move(rec), child.release_pidfd(), std::move(master)};
     return out;

@@ -7,9 +7,9 @@
 
 #include <fstream>
 
-#include "cgroups/cgroup.hpp"
 #include "common/log.hpp"
 #include "common/timings.hpp"
+#include "core/cgroup_record.hpp"
 #include "core/container.hpp"
 #include "core/lifecycle.hpp"
 #include "ocispec/json.hpp"
@@ -47,9 +47,9 @@ std::vector<pid_t> pids_in_pid_namespace(pid_t init) {
 }
 
 Result<void> signal_all(const ContainerRecord& r, int sig) {
-    if (!r.cgroup_path.empty()) {
-        if (sig == SIGKILL && cgroups::kill_all(r.cgroup_path)) return {};
-        TRY_ASSIGN(auto pids, cgroups::pids(r.cgroup_path));
+    if (const auto cgroup = cgroup_manager(r); cgroup->has_cgroup()) {
+        if (sig == SIGKILL && cgroup->kill_all()) return {};
+        TRY_ASSIGN(auto pids, cgroup->pids());
         for (pid_t p : pids) ::kill(p, sig);
         return {};
     }
