@@ -18,14 +18,11 @@
 #include <sstream>
 #include <string>
 
+#include "support.hpp"
+
 namespace rootfs_test {
 
-inline std::string read_file(const std::string& p) {
-    std::ifstream f(p);
-    std::stringstream s;
-    s << f.rdbuf();
-    return s.str();
-}
+using unit::read_file;
 
 // True if any mount on the host (this process's namespace) mentions path.
 inline bool host_mounts_mention(const std::string& path) {
