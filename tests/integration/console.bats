@@ -83,6 +83,22 @@ start_recvtty() {
 	grep -q started "$TEST_DIR/tty.out"
 }
 
+@test "console: /dev/console is the pty the process runs on" {
+	cfg 'c["process"]["terminal"] = True'
+	set_args sh -c 'stat -c "console %F %t:%T" /dev/console; stat -L -c "stdin %F %t:%T" /proc/self/fd/0'
+	start_recvtty
+	rt_bg create --console-socket "$TEST_DIR/tty.sock" --bundle "$BUNDLE" "$ID"
+	[ "$status" -eq 0 ]
+	track_pid "$(container_pid "$ID")"
+	rt_bg start "$ID"
+	[ "$status" -eq 0 ]
+	wait "$RECVTTY_PID"
+	run tr -d '\r' <"$TEST_DIR/tty.out"
+	echo "$output"
+	[[ "${lines[0]}" == "console character special file "* ]]
+	[ "${lines[0]#console }" = "${lines[1]#stdin }" ]
+}
+
 @test "console: the pty belongs to process.user.uid (group kept), as runc" {
 	cfg 'c["process"]["terminal"] = True
 c["process"]["user"] = {"uid": 1000, "gid": 1000}'

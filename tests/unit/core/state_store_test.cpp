@@ -11,23 +11,15 @@
 #include <filesystem>
 
 #include "core/state_store.hpp"
+#include "support.hpp"
 
 using namespace skiff::core;
 namespace fs = std::filesystem;
 
 namespace {
 
-struct TempRoot {
-    std::string path;
-    TempRoot() {
-        char tmpl[] = "/tmp/skiff-state-test-XXXXXX";
-        REQUIRE(mkdtemp(tmpl));
-        path = tmpl;
-    }
-    ~TempRoot() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
+struct TempRoot : unit::TempDir {
+    TempRoot() : unit::TempDir("skiff-state-test") {}
     std::string root() const { return path + "/root"; }
 };
 

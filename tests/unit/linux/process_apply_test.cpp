@@ -1,6 +1,7 @@
 // The child half, for real: a forked child applies a plan and reports what
 // the kernel says about it (/proc/self/status, getrlimit, ...) through a
-// pipe.  Forked so this test process keeps its own credentials.  Needs root.
+// pipe.  Forked so this test process keeps its own credentials.  Needs root
+// (unit-kernel-tests).
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/personality.h>
@@ -109,16 +110,9 @@ bool fail(int fd, const oci::Error& e) {
     return false;
 }
 
-#define NEED_ROOT()                                             \
-    if (geteuid() != 0) {                                       \
-        WARN("skipped: needs root");                            \
-        return;                                                 \
-    }
-
 }  // namespace
 
 TEST_CASE("apply: non-root user with all five capability sets", "[process][root]") {
-    NEED_ROOT();
     auto c = base_config();
     auto& p = *c.process;
     p.user = oci::User{};
@@ -168,7 +162,6 @@ TEST_CASE("apply: non-root user with all five capability sets", "[process][root]
 }
 
 TEST_CASE("apply: after execve a non-root process keeps only its ambient caps", "[process][root]") {
-    NEED_ROOT();
     auto c = base_config();
     auto& p = *c.process;
     p.args = oci::Strings{"cat", "/proc/self/status"};
@@ -203,7 +196,6 @@ TEST_CASE("apply: after execve a non-root process keeps only its ambient caps", 
 }
 
 TEST_CASE("apply: absent capabilities leave root with none", "[process][root]") {
-    NEED_ROOT();
     auto plan = plan_ok(base_config());
     auto r = run_child([&](int fd) {
         if (auto e = apply_identity(plan); !e) return fail(fd, e.error());
@@ -222,7 +214,6 @@ TEST_CASE("apply: absent capabilities leave root with none", "[process][root]") 
 }
 
 TEST_CASE("apply: an rlimit the kernel refuses names the rlimit", "[process][root]") {
-    NEED_ROOT();
     auto c = base_config();
     struct rlimit cur;
     REQUIRE(getrlimit(RLIMIT_NOFILE, &cur) == 0);
@@ -246,7 +237,6 @@ TEST_CASE("apply: an rlimit the kernel refuses names the rlimit", "[process][roo
 }
 
 TEST_CASE("apply: scheduler, ioprio, affinity, personality, oom score and memory policy", "[process][root]") {
-    NEED_ROOT();
     bool two_cpus = sysconf(_SC_NPROCESSORS_ONLN) >= 2;
     auto c = base_config();
     auto& p = *c.process;
@@ -297,7 +287,6 @@ TEST_CASE("apply: scheduler, ioprio, affinity, personality, oom score and memory
 }
 
 TEST_CASE("apply: sysctl is written in the container's namespaces only", "[process][root]") {
-    NEED_ROOT();
     auto c = base_config();
     c.linux->namespaces = std::vector<oci::Namespace>{{oci::NamespaceType::Network, std::nullopt},
                                                       {oci::NamespaceType::Ipc, std::nullopt}};
@@ -339,7 +328,6 @@ TEST_CASE("apply: sysctl is written in the container's namespaces only", "[proce
 }
 
 TEST_CASE("apply: setgroups denied in a user namespace", "[process][root]") {
-    NEED_ROOT();
     auto c = base_config();
     c.linux->namespaces = std::vector<oci::Namespace>{{oci::NamespaceType::User, std::nullopt}};
     auto run = [&](const ProcessPlan& plan) {

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "linux/process_impl.hpp"
+#include "support.hpp"
 
 using namespace skiff::linux;
 
@@ -378,18 +379,7 @@ TEST_CASE("process plan: the real host probe", "[process]") {
 }
 
 namespace {
-struct TempDir {
-    std::string path;
-    TempDir() {
-        char tmpl[] = "/tmp/skiff-process-XXXXXX";
-        REQUIRE(mkdtemp(tmpl) != nullptr);
-        path = tmpl;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path, ec);
-    }
-};
+using unit::TempDir;
 void touch(const std::string& p, mode_t mode) {
     FILE* f = fopen(p.c_str(), "w");
     REQUIRE(f);

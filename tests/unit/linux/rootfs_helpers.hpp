@@ -1,6 +1,6 @@
-// Shared by the rootfs tests: temp bundles with a busybox rootfs, and a
-// way to run code as pid 1 of a fresh mount + pid namespace (optionally in
-// a user namespace) so nothing it mounts can reach the host.
+// Shared by the rootfs tests: temp bundles, and a way to run code as pid 1
+// of a fresh mount + pid namespace (optionally in a user namespace) so
+// nothing it mounts can reach the host.
 #pragma once
 
 #include <fcntl.h>
@@ -19,14 +19,11 @@
 #include <sstream>
 #include <string>
 
+#include "support.hpp"
+
 namespace rootfs_test {
 
-inline std::string read_file(const std::string& p) {
-    std::ifstream f(p);
-    std::stringstream s;
-    s << f.rdbuf();
-    return s.str();
-}
+using unit::read_file;
 
 // True if any mount on the host (this process's namespace) mentions path.
 inline bool host_mounts_mention(const std::string& path) {
@@ -46,13 +43,6 @@ struct TempBundle {
         // Never delete through a mount that leaked (the test then fails on
         // host_mounts_mention anyway).
         if (!host_mounts_mention(dir)) std::filesystem::remove_all(dir);
-    }
-    void busybox() {
-        std::filesystem::create_directories(rootfs + "/bin");
-        std::filesystem::copy_file("/bin/busybox", rootfs + "/bin/busybox");
-        std::string cmd = "chroot " + rootfs + " /bin/busybox --install -s /bin";
-        if (std::system(cmd.c_str()) != 0) throw std::runtime_error("busybox --install");
-        for (const char* d : {"proc", "sys", "dev", "tmp", "etc"}) std::filesystem::create_directories(rootfs + "/" + d);
     }
 };
 

@@ -10,6 +10,8 @@
 
 #include <ocispec/json.hpp>
 
+#include "support.hpp"
+
 namespace {
 
 // Wraps `linux_body` as the "linux" object of a minimal config.
@@ -281,13 +283,8 @@ TEST_CASE("load_config reads a file and names it in errors", "[ocispec][reader]"
     CHECK(missing.error().message == "open /nonexistent-skiff-dir/config.json: No such file or directory");
     CHECK(missing.error().err == ENOENT);
 
-    char tmpl[] = "/tmp/skiff-ocispec-XXXXXX";
-    REQUIRE(mkdtemp(tmpl) != nullptr);
-    struct Cleanup {
-        std::string dir;
-        ~Cleanup() { std::filesystem::remove_all(dir); }
-    } cleanup{tmpl};
-    std::string path = cleanup.dir + "/config.json";
+    unit::TempDir tmp("skiff-ocispec");
+    std::string path = tmp.path + "/config.json";
     std::ofstream(path) << R"({"ociVersion":"1.0.0","root":{"path":"rootfs"}})";
     auto c = oci::load_config(path);
     REQUIRE(c);

@@ -17,7 +17,7 @@ namespace {
 template <class Parse, class Write>
 void round_trip(const std::string& file, Parse parse, Write write) {
     INFO(file);
-    const std::string text = slurp(file);
+    const std::string text = read_file(file);
     auto first = parse(text);
     if (!first) FAIL(first.error().message);
     for (bool pretty : {true, false}) {
@@ -40,6 +40,7 @@ void round_trip(const std::string& file, Parse parse, Write write) {
 }  // namespace
 
 TEST_CASE("spec good configs round-trip", "[ocispec][spec]") {
+    NEED_SPEC();
     auto files = json_files(schema_test_dir("config", "good"));
     REQUIRE(files.size() >= 5);
     for (const auto& f : files)
@@ -49,6 +50,7 @@ TEST_CASE("spec good configs round-trip", "[ocispec][spec]") {
 }
 
 TEST_CASE("spec good states round-trip", "[ocispec][spec]") {
+    NEED_SPEC();
     auto files = json_files(schema_test_dir("state", "good"));
     REQUIRE(!files.empty());
     for (const auto& f : files)
@@ -58,6 +60,7 @@ TEST_CASE("spec good states round-trip", "[ocispec][spec]") {
 }
 
 TEST_CASE("spec good features round-trip", "[ocispec][spec]") {
+    NEED_SPEC();
     auto files = json_files(schema_test_dir("features", "good"));
     REQUIRE(files.size() >= 2);
     for (const auto& f : files)
@@ -67,7 +70,8 @@ TEST_CASE("spec good features round-trip", "[ocispec][spec]") {
 }
 
 TEST_CASE("spec example config carries its values", "[ocispec][spec]") {
-    auto c = oci::parse_config(slurp(schema_test_dir("config", "good") + "/spec-example.json"));
+    NEED_SPEC();
+    auto c = oci::parse_config(read_file(schema_test_dir("config", "good") + "/spec-example.json"));
     REQUIRE(c);
     REQUIRE(c->process);
     CHECK(c->process->cwd == "/");
@@ -86,6 +90,7 @@ TEST_CASE("spec example config carries its values", "[ocispec][spec]") {
 // Each bad document, with the part of the message that proves the reader
 // understood *what* is wrong.  A new bad document without an entry fails.
 TEST_CASE("spec bad documents are rejected with their JSON path", "[ocispec][spec]") {
+    NEED_SPEC();
     const std::map<std::string, std::string> expect = {
         {"config/invalid-json.json", "invalid JSON: parse error"},
         {"config/linux-hugepage.json",
@@ -103,7 +108,7 @@ TEST_CASE("spec bad documents are rejected with their JSON path", "[ocispec][spe
             INFO(key);
             auto it = expect.find(key);
             REQUIRE(it != expect.end());
-            std::string text = slurp(f);
+            std::string text = read_file(f);
             std::string msg;
             if (kind == "config") {
                 auto r = oci::parse_config(text);
@@ -128,7 +133,8 @@ TEST_CASE("spec bad documents are rejected with their JSON path", "[ocispec][spe
 }
 
 TEST_CASE("hugepage bad document points at the pageSize value", "[ocispec][spec]") {
-    auto r = oci::parse_config(slurp(schema_test_dir("config", "bad") + "/linux-hugepage.json"));
+    NEED_SPEC();
+    auto r = oci::parse_config(read_file(schema_test_dir("config", "bad") + "/linux-hugepage.json"));
     REQUIRE_FALSE(r);
     // "pageSize": "64kB" is on line 11; the value starts at column 33.
     CHECK(r.error().message.find("(line 11, column 33)") != std::string::npos);

@@ -5,28 +5,27 @@
 #include <yajl/yajl_tree.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <vector>
 
+#include "support.hpp"
+
 namespace ocitest {
 
+using unit::read_file;
+
+// The runtime-spec checkout sits next to the source tree (../shared), or
+// where SKIFF_RUNTIME_SPEC points.  Not every checkout of skiff has it.
 inline std::string spec_root() {
+    if (const char* dir = std::getenv("SKIFF_RUNTIME_SPEC"); dir && *dir) return dir;
     return std::string(SKIFF_SOURCE_ROOT) + "/../shared/oci-runtime-spec";
 }
 inline std::string schema_test_dir(const std::string& kind, const std::string& verdict) {
     return spec_root() + "/schema/test/" + kind + "/" + verdict;
-}
-
-inline std::string slurp(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
 }
 
 // Sorted so failures are reproducible.
@@ -98,3 +97,8 @@ inline bool same_json(yajl_val a, yajl_val b, std::string& where, const std::str
 }
 
 }  // namespace ocitest
+
+// At the top of a test that reads the spec's documents.
+#define NEED_SPEC()                                                                                  \
+    if (!std::filesystem::is_directory(ocitest::spec_root() + "/schema/test"))                       \
+    UNIT_SKIP("no runtime-spec checkout at " << ocitest::spec_root() << " (set SKIFF_RUNTIME_SPEC)")

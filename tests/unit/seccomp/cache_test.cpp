@@ -4,8 +4,6 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
-#include <fstream>
-#include <iterator>
 
 #include "helpers.hpp"
 #include "seccomp/program.hpp"
@@ -23,15 +21,9 @@ std::vector<fs::path> entries(const std::string& dir) {
     return out;
 }
 
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
+std::string slurp(const fs::path& p) { return unit::read_file(p); }
 
-void spit(const fs::path& p, const std::string& data) {
-    std::ofstream out(p, std::ios::binary | std::ios::trunc);
-    out << data;
-}
+void spit(const fs::path& p, const std::string& data) { unit::write_file(p, data); }
 
 oci::Seccomp sample() {
     auto s = profile(A::Allow, {rule({"mkdir", "mkdirat"}, A::Errno, 38), rule({"getppid"}, A::KillProcess)});

@@ -1,4 +1,4 @@
-// Shared by the seccomp unit tests: profile builders, a temp dir, and a
+// Shared by the seccomp unit tests: profile builders and a
 // forked child that loads a filter before running a probe.
 #pragma once
 
@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "seccomp/seccomp.hpp"
+#include "support.hpp"
 
 namespace skiff::seccomp::test {
 
@@ -44,19 +45,7 @@ inline oci::Seccomp profile(oci::SeccompAction def, std::vector<oci::SeccompSysc
     return s;
 }
 
-struct TempDir {
-    std::string path;
-    TempDir() {
-        char t[] = "/tmp/skiff-seccomp-test-XXXXXX";
-        if (::mkdtemp(t)) path = t;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        if (!path.empty()) std::filesystem::remove_all(path, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-};
+using unit::TempDir;
 
 // A child this test started; killed and reaped if the test fails early.
 struct Child {
