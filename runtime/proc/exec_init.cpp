@@ -21,6 +21,7 @@
 #include "proc/fds.hpp"
 #include "proc/init.hpp"
 #include "proc/protocol.hpp"
+#include "proc/spawn.hpp"
 
 #ifndef TIOCGPTPEER
 #define TIOCGPTPEER _IO('T', 0x41)
@@ -65,7 +66,7 @@ Result<void> setup(ExecSpec& s, UniqueFd& slave) {
     TRY(linux::apply_early(s.process));
     if (s.terminal) {
         TRY_ASSIGN(UniqueFd master, open_pty(s, slave));
-        TRY(send_msg(s.sync_fd, Msg::ConsoleMaster, {}, master.get()));
+        TRY(send_msg(s.sync_fd, Msg::ConsoleMaster, master.get()));
     }
     TRY(linux::resolve_home(s.process));
     if (chdir(linux::exec_cwd(s.process)) < 0)
@@ -75,31 +76,10 @@ Result<void> setup(ExecSpec& s, UniqueFd& slave) {
     UniqueFd listener;
     if (s.seccomp && s.seccomp_early) {  // see init.cpp
         TRY_ASSIGN(listener, seccomp::load(*s.seccomp));
-        if (listener) TRY(send_msg(s.sync_fd, Msg::SeccompListener, {}, listener.get()));
+        if (listener) TRY(send_msg(s.sync_fd, Msg::SeccompListener, listener.get()));
     }
     TRY(linux::apply_identity(s.process));
     return {};
-}
-
-// clone3 with CLONE_PIDFD (+CLONE_INTO_CGROUP); pid 0 in the child.
-Result<Spawned> clone_exec(uint64_t flags, int cgroup_fd) {
-    clone_args args;
-    std::memset(&args, 0, sizeof args);
-    int pidfd = -1;
-    args.flags = CLONE_PIDFD | flags;
-    args.pidfd = reinterpret_cast<uint64_t>(&pidfd);
-    // CLONE_PARENT takes the caller's exit signal (clone3 refuses another)
-    args.exit_signal = (flags & CLONE_PARENT) ? 0 : SIGCHLD;
-    if (cgroup_fd >= 0) {
-        args.flags |= CLONE_INTO_CGROUP;
-        args.cgroup = uint64_t(cgroup_fd);
-    }
-    long pid = syscall(SYS_clone3, &args, sizeof args);
-    if (pid < 0) return Error::sys("clone3", errno);
-    Spawned s;
-    s.pid = pid_t(pid);
-    s.pidfd.reset(pidfd);
-    return s;
 }
 
 // fork_in_pidns (see init.hpp): returns only in the real process, which is
@@ -109,16 +89,16 @@ void become_pidns_child(ExecSpec& s, int cgroup_fd) {
     if (setns(s.init_pidfd, s.join_flags | CLONE_NEWPID) < 0)
         c = Error::sys("join the container's namespaces", errno);
     else
-        c = clone_exec(CLONE_PARENT, cgroup_fd);
+        c = clone_child(CLONE_PARENT, cgroup_fd);
     if (!c) {
-        (void)send_msg(s.sync_fd, Msg::Fail, c.error().message, -1, c.error().err);
+        (void)send_fail(s.sync_fd, c.error());
         _exit(1);
     }
     if (c->pid == 0) {
         s.join_flags = 0;
         return;
     }
-    (void)send_msg(s.sync_fd, Msg::Forked, std::to_string(c->pid), c->pidfd.get());
+    (void)send_forked(s.sync_fd, c->pid, c->pidfd.get());
     _exit(0);
 }
 
@@ -134,13 +114,7 @@ void become_pidns_child(ExecSpec& s, int cgroup_fd) {
         become_pidns_child(s, cgroup_fd);
         prctl(PR_SET_PDEATHSIG, SIGKILL);  // a fork does not inherit it
     }
-    struct sigaction dfl {};
-    dfl.sa_handler = SIG_DFL;
-    for (int sig = 1; sig < NSIG; ++sig)
-        if (sig != SIGKILL && sig != SIGSTOP) sigaction(sig, &dfl, nullptr);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
+    reset_signals();
 
     UniqueFd slave;
     Result<void> r = setup(s, slave);
@@ -154,7 +128,7 @@ void become_pidns_child(ExecSpec& s, int cgroup_fd) {
         if (!f) exe = f.error();
     }
     if (!exe) {
-        (void)send_msg(s.sync_fd, Msg::Fail, exe.error().message, -1, exe.error().err);
+        (void)send_fail(s.sync_fd, exe.error());
         _exit(1);
     }
     if (slave) {
@@ -165,7 +139,7 @@ void become_pidns_child(ExecSpec& s, int cgroup_fd) {
     for (int fd = 3; fd < 3 + s.preserve_fds; ++fd) fcntl(fd, F_SETFD, 0);
     // Ready rides on the sync socket, which closes on execve (CLOEXEC): the
     // parent learns of success from EOF after Ready, of failure from Fail.
-    (void)send_msg(s.sync_fd, Msg::Ready);
+    (void)send_ready(s.sync_fd, {});
     syscall(SYS_close_range, 3 + s.preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
     execve(*exe, const_cast<char* const*>(linux::exec_argv(s.process)),
            const_cast<char* const*>(linux::exec_envp(s.process)));
@@ -177,7 +151,7 @@ void become_pidns_child(ExecSpec& s, int cgroup_fd) {
 
 Result<Spawned> spawn_exec(ExecSpec& spec, int cgroup_fd) {
     make_undumpable();
-    TRY_ASSIGN(Spawned s, clone_exec(0, cgroup_fd));
+    TRY_ASSIGN(Spawned s, clone_child(0, cgroup_fd));
     if (s.pid == 0) exec_main(spec, cgroup_fd);
     return s;
 }
