@@ -83,10 +83,17 @@ Result<void> setup(ExecSpec& s, UniqueFd& slave) {
 }
 
 // fork_in_pidns (see init.hpp): returns only in the real process, which is
-// in every namespace of the container already.
+// in every namespace of the container already.  The two share the sync
+// socket, and the real process must not speak before Forked is out:
+// otherwise the parent could take its Ready first and wait on the
+// intermediate's pidfd.  So it waits for one byte the intermediate writes
+// once Forked is sent, and exits without it (the parent then sees EOF).
 void become_pidns_child(ExecSpec& s, int cgroup_fd) {
+    int order[2] = {-1, -1};
     Result<Spawned> c = Error::msg("");
-    if (setns(s.init_pidfd, s.join_flags | CLONE_NEWPID) < 0)
+    if (pipe2(order, O_CLOEXEC) < 0)
+        c = Error::sys("pipe", errno);
+    else if (setns(s.init_pidfd, s.join_flags | CLONE_NEWPID) < 0)
         c = Error::sys("join the container's namespaces", errno);
     else
         c = clone_child(CLONE_PARENT, cgroup_fd);
@@ -95,10 +102,20 @@ void become_pidns_child(ExecSpec& s, int cgroup_fd) {
         _exit(1);
     }
     if (c->pid == 0) {
+        close(order[1]);
+        char go;
+        ssize_t n;
+        do {
+            n = read(order[0], &go, 1);
+        } while (n < 0 && errno == EINTR);
+        if (n != 1) _exit(1);
+        close(order[0]);
         s.join_flags = 0;
         return;
     }
-    (void)send_forked(s.sync_fd, c->pid, c->pidfd.get());
+    close(order[0]);
+    if (!send_forked(s.sync_fd, c->pid, c->pidfd.get())) _exit(1);
+    while (write(order[1], "1", 1) < 0 && errno == EINTR) {}
     _exit(0);
 }
 

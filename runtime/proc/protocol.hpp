@@ -40,7 +40,8 @@
 //                                        cloned the real process (CLONE_PARENT, so it is
 //                                        skiff's child), sent Forked and exited 0; the
 //                                        parent reaps it and serves the real process
-//                                        from then on, over the same socket
+//                                        from then on, over the same socket.  The real
+//                                        process sends nothing before Forked is out.
 //   [ConsoleMaster]                      --tty
 //   [SeccompListener]                    a notify action
 //   Ready                                the last message before execve; the socket is

@@ -11,9 +11,9 @@ namespace skiff::proc {
 
 // clone3 with `flags` | CLONE_PIDFD, into cgroup_fd's cgroup when it is
 // >= 0 (CLONE_INTO_CGROUP), so the child never runs outside it.  The exit
-// signal is SIGCHLD, or none with CLONE_PARENT (clone3 refuses another:
-// the child then signals skiff's parent as a sibling would).  Returns pid 0
-// in the child, which gets no pidfd.  Allocates nothing on success.
+// signal is SIGCHLD; with CLONE_PARENT the child takes the caller's (clone3
+// refuses any other).  Returns pid 0 in the child, which gets no pidfd.
+// Allocates nothing on success.
 oci::Result<Spawned> clone_child(uint64_t flags, int cgroup_fd);
 
 // Default disposition for every signal and an empty mask: a child must not
