@@ -37,7 +37,6 @@ ALLOWED = {
 
 # Arrows that exist today and are on their way out: (file, header) -> why.
 KNOWN = {
-    ("runtime/proc/init.cpp", "core/hooks.hpp"): "removed by the hooks move",
 }
 
 MODULES = set(ALLOWED) - {"main"}

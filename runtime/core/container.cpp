@@ -19,6 +19,7 @@
 #include "core/notify.hpp"
 #include "linux/hooks.hpp"
 #include "ocispec/json.hpp"
+#include "proc/protocol.hpp"
 
 namespace skiff::core {
 
@@ -32,16 +33,28 @@ void ChildGuard::kill_and_reap() {
     pid_ = -1;
 }
 
-std::string ChildGuard::reap_status() {
+ExitStatus ChildGuard::reap() {
     int status = 0;
     pid_t p;
     do {
         p = waitpid(pid_, &status, 0);
     } while (p < 0 && errno == EINTR);
     pid_ = -1;
-    if (p < 0) return "exited";
-    if (WIFSIGNALED(status)) return "was killed by signal " + std::to_string(WTERMSIG(status));
-    return "exited with status " + std::to_string(WEXITSTATUS(status));
+    ExitStatus e;
+    if (p < 0) return e;
+    if (WIFSIGNALED(status)) {
+        e.signal = WTERMSIG(status);
+    } else {
+        e.exited = true;
+        e.code = WEXITSTATUS(status);
+    }
+    return e;
+}
+
+std::string ExitStatus::describe() const {
+    if (signal) return "was killed by signal " + std::to_string(signal);
+    if (exited) return "exited with status " + std::to_string(code);
+    return "exited";
 }
 
 bool wait_pidfd(int pidfd, int timeout_ms) {
@@ -182,6 +195,10 @@ Result<UniqueFd> connect_console_socket(const std::string& path) {
     if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0)
         return Error::sys("connect to --console-socket \"" + path + "\"", errno);
     return s;
+}
+
+Result<void> send_console_master(int console_sock, int master) {
+    return proc::send_fd(console_sock, "/dev/ptmx", master).wrap("send pty master to --console-socket");
 }
 
 }  // namespace skiff::core

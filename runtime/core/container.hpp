@@ -12,6 +12,17 @@
 
 namespace skiff::core {
 
+// How a reaped child ended.
+struct ExitStatus {
+    bool exited = false;  // exit(2)ed with `code`
+    int code = 0;
+    int signal = 0;       // killed by `signal` (when not exited)
+    bool success() const { return exited && code == 0; }
+    // "exited with status 1", "was killed by signal 9" ("exited" when
+    // waitpid itself failed): completes "container init ...".
+    std::string describe() const;
+};
+
 // A container init that skiff cloned and has not handed over yet: killed
 // (SIGKILL through its pidfd) and reaped unless release()d.
 class ChildGuard {
@@ -28,8 +39,8 @@ class ChildGuard {
         pid_ = -1;
         return std::move(pidfd_);
     }
-    // After EOF on the sync socket: how the child ended ("exited with status 1").
-    std::string reap_status();
+    // After EOF on the sync socket: waits for the child and says how it ended.
+    ExitStatus reap();
 
   private:
     pid_t pid_ = -1;
@@ -51,6 +62,10 @@ oci::Result<Opened> open_container(const GlobalOptions& g, const std::string& id
 
 // connect(2) to an engine's --console-socket.
 oci::Result<UniqueFd> connect_console_socket(const std::string& path);
+// Hands the pty master to the --console-socket listener exactly as runc
+// does: one sendmsg, the data bytes "/dev/ptmx" (the master's file name)
+// and the fd as SCM_RIGHTS.  conmon and containerd read only the fd.
+oci::Result<void> send_console_master(int console_sock, int master);
 
 // The fifo handshake that releases the init; then poststart hooks; then,
 // for a container created with NOTIFY_SOCKET, the wait for its READY=1,

@@ -24,6 +24,7 @@
 #include "proc/fds.hpp"
 #include "proc/init.hpp"
 #include "proc/protocol.hpp"
+#include "proc/serve.hpp"
 
 namespace skiff::core {
 
@@ -43,56 +44,37 @@ int listen_fds() {
     return n > 0 && n < 1024 ? n : 0;
 }
 
-Result<void> serve_init(proc::InitSpec& spec, int sock, const ChildGuard& child, const oci::Config& cfg,
+// The init's requests until Ready (proc/protocol.hpp, "create").
+Result<void> serve_init(const proc::InitSpec& spec, int sock, ChildGuard& child, const oci::Config& cfg,
                         const ContainerRecord& rec, int console_sock, UniqueFd& master_out) {
-    for (;;) {
-        auto m = proc::recv_msg(sock);
-        if (!m) {
-            if (m.error().message == "EOF") return Error::msg("container init " + const_cast<ChildGuard&>(child).reap_status());
-            return std::move(m).error();
+    proc::Handlers h;
+    h.map_request = [&]() -> Result<void> {
+        TRY(linux::write_id_maps(child.pid(), spec.ns));
+        timings::mark("id maps written");
+        return {};
+    };
+    h.hook_request = [&]() -> Result<proc::HookStates> {
+        proc::HookStates st{state_json(rec, oci::Status::Creating), state_json(rec, oci::Status::Created)};
+        if (cfg.hooks) {
+            TRY(linux::run_hooks(cfg.hooks->prestart, "prestart", st.creating));
+            TRY(linux::run_hooks(cfg.hooks->createRuntime, "createRuntime", st.creating));
         }
-        switch (m->type) {
-            case proc::Msg::MapRequest:
-                TRY(linux::write_id_maps(child.pid(), spec.ns));
-                timings::mark("id maps written");
-                TRY(proc::send_msg(sock, proc::Msg::MapsWritten));
-                break;
-            case proc::Msg::HookRequest: {
-                std::string st = state_json(rec, oci::Status::Creating);
-                if (cfg.hooks) {
-                    TRY(linux::run_hooks(cfg.hooks->prestart, "prestart", st));
-                    TRY(linux::run_hooks(cfg.hooks->createRuntime, "createRuntime", st));
-                }
-                timings::mark("prestart/createRuntime hooks");
-                st.push_back('\0');
-                st += state_json(rec, oci::Status::Created);
-                TRY(proc::send_msg(sock, proc::Msg::HooksDone, st));
-                break;
-            }
-            case proc::Msg::ConsoleMaster:
-                if (!m->fd) return Error::msg("console: no pty master received");
-                if (console_sock >= 0) {
-                    TRY(proc::send_msg(console_sock, proc::Msg::ConsoleMaster, "/dev/ptmx", m->fd.get())
-                            .wrap("send pty master to --console-socket"));
-                } else {
-                    master_out = std::move(m->fd);
-                }
-                break;
-            case proc::Msg::SeccompListener: {
-                std::string st = state_json(rec, oci::Status::Creating);
-                TRY(seccomp::send_listener(*cfg.linux->seccomp, m->fd.get(), st));
-                break;
-            }
-            case proc::Msg::Ready:
-                timings::merge(m->payload);
-                failpoint_pause("after-ready");
-                return {};
-            case proc::Msg::Fail:
-                return Error{m->payload, m->err};
-            default:
-                return Error::msg(std::string("protocol: unexpected ") + proc::msg_name(m->type));
-        }
-    }
+        timings::mark("prestart/createRuntime hooks");
+        return st;
+    };
+    h.console_master = [&](UniqueFd master) -> Result<void> {
+        if (console_sock >= 0) return send_console_master(console_sock, master.get());
+        master_out = std::move(master);
+        return {};
+    };
+    h.seccomp_listener = [&](UniqueFd listener) {
+        return seccomp::send_listener(*cfg.linux->seccomp, listener.get(), state_json(rec, oci::Status::Creating));
+    };
+    h.child_died = [&] { return Error::msg("container init " + child.reap().describe()); };
+    TRY_ASSIGN(std::string marks, proc::serve(sock, h));
+    timings::merge(marks);
+    failpoint_pause("after-ready");
+    return {};
 }
 
 }  // namespace

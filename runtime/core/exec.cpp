@@ -25,7 +25,7 @@
 #include "ocispec/json.hpp"
 #include "proc/fds.hpp"
 #include "proc/init.hpp"
-#include "proc/protocol.hpp"
+#include "proc/serve.hpp"
 
 namespace skiff::core {
 
@@ -222,38 +222,30 @@ Result<int> exec(const GlobalOptions& g, const ExecOptions& o) {
     std::optional<ChildGuard> child(std::in_place, spawned->pid, std::move(spawned->pidfd));
     child_sock.reset();
 
+    // The process's requests until Ready (proc/protocol.hpp, "exec").
     UniqueFd master;
-    for (bool ready = false; !ready;) {
-        auto m = proc::recv_msg(parent_sock.get());
-        if (!m) {
-            if (m.error().message == "EOF") return Error::msg("exec process " + child->reap_status());
-            return std::move(m).error();
-        }
-        switch (m->type) {
-            case proc::Msg::ConsoleMaster:
-                if (console) {
-                    TRY(proc::send_msg(console.get(), proc::Msg::ConsoleMaster, "/dev/ptmx", m->fd.get()));
-                } else {
-                    master = std::move(m->fd);
-                }
-                break;
-            case proc::Msg::SeccompListener:
-                // the agent must learn which process the filter belongs to
-                TRY(seccomp::send_listener(*cfg.linux->seccomp, m->fd.get(), child->pid(),
-                                           state_json(rec, Status::Running)));
-                break;
-            case proc::Msg::Forked: {
-                // the intermediate is done; the process it forked is ours
-                std::string how = child->reap_status();
-                if (how != "exited with status 0") return Error::msg("exec intermediate process " + how);
-                child.emplace(pid_t(std::stoi(m->payload)), std::move(m->fd));
-                break;
-            }
-            case proc::Msg::Ready: ready = true; break;
-            case proc::Msg::Fail: return Error{m->payload, m->err};
-            default: return Error::msg(std::string("protocol: unexpected ") + proc::msg_name(m->type));
-        }
+    proc::Handlers h;
+    h.console_master = [&](UniqueFd m) -> Result<void> {
+        if (console) return send_console_master(console.get(), m.get());
+        master = std::move(m);
+        return {};
+    };
+    h.seccomp_listener = [&](UniqueFd listener) {
+        // the agent must learn which process the filter belongs to
+        return seccomp::send_listener(*cfg.linux->seccomp, listener.get(), child->pid(),
+                                      state_json(rec, Status::Running));
+    };
+    if (spec.fork_in_pidns) {
+        h.forked = [&](pid_t pid, UniqueFd pidfd) -> Result<void> {
+            // the intermediate is done; the process it forked is ours
+            ExitStatus how = child->reap();
+            if (!how.success()) return Error::msg("exec intermediate process " + how.describe());
+            child.emplace(pid, std::move(pidfd));
+            return {};
+        };
     }
+    h.child_died = [&] { return Error::msg("exec process " + child->reap().describe()); };
+    TRY(proc::serve(parent_sock.get(), h));
     timings::mark("process ready");
     if (!o.pid_file.empty()) TRY(write_pid_file(o.pid_file, child->pid()));
     UniqueFd pidfd = child->release_pidfd();

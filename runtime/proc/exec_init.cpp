@@ -21,6 +21,7 @@
 #include "proc/fds.hpp"
 #include "proc/init.hpp"
 #include "proc/protocol.hpp"
+#include "proc/spawn.hpp"
 
 #ifndef TIOCGPTPEER
 #define TIOCGPTPEER _IO('T', 0x41)
@@ -65,7 +66,7 @@ Result<void> setup(ExecSpec& s, UniqueFd& slave) {
     TRY(linux::apply_early(s.process));
     if (s.terminal) {
         TRY_ASSIGN(UniqueFd master, open_pty(s, slave));
-        TRY(send_msg(s.sync_fd, Msg::ConsoleMaster, {}, master.get()));
+        TRY(send_msg(s.sync_fd, Msg::ConsoleMaster, master.get()));
     }
     TRY(linux::resolve_home(s.process));
     if (chdir(linux::exec_cwd(s.process)) < 0)
@@ -75,50 +76,46 @@ Result<void> setup(ExecSpec& s, UniqueFd& slave) {
     UniqueFd listener;
     if (s.seccomp && s.seccomp_early) {  // see init.cpp
         TRY_ASSIGN(listener, seccomp::load(*s.seccomp));
-        if (listener) TRY(send_msg(s.sync_fd, Msg::SeccompListener, {}, listener.get()));
+        if (listener) TRY(send_msg(s.sync_fd, Msg::SeccompListener, listener.get()));
     }
     TRY(linux::apply_identity(s.process));
     return {};
 }
 
-// clone3 with CLONE_PIDFD (+CLONE_INTO_CGROUP); pid 0 in the child.
-Result<Spawned> clone_exec(uint64_t flags, int cgroup_fd) {
-    clone_args args;
-    std::memset(&args, 0, sizeof args);
-    int pidfd = -1;
-    args.flags = CLONE_PIDFD | flags;
-    args.pidfd = reinterpret_cast<uint64_t>(&pidfd);
-    // CLONE_PARENT takes the caller's exit signal (clone3 refuses another)
-    args.exit_signal = (flags & CLONE_PARENT) ? 0 : SIGCHLD;
-    if (cgroup_fd >= 0) {
-        args.flags |= CLONE_INTO_CGROUP;
-        args.cgroup = uint64_t(cgroup_fd);
-    }
-    long pid = syscall(SYS_clone3, &args, sizeof args);
-    if (pid < 0) return Error::sys("clone3", errno);
-    Spawned s;
-    s.pid = pid_t(pid);
-    s.pidfd.reset(pidfd);
-    return s;
-}
-
 // fork_in_pidns (see init.hpp): returns only in the real process, which is
-// in every namespace of the container already.
+// in every namespace of the container already.  The two share the sync
+// socket, and the real process must not speak before Forked is out:
+// otherwise the parent could take its Ready first and wait on the
+// intermediate's pidfd.  So it waits for one byte the intermediate writes
+// once Forked is sent, and exits without it (the parent then sees EOF).
 void become_pidns_child(ExecSpec& s, int cgroup_fd) {
+    int order[2] = {-1, -1};
     Result<Spawned> c = Error::msg("");
-    if (setns(s.init_pidfd, s.join_flags | CLONE_NEWPID) < 0)
+    if (pipe2(order, O_CLOEXEC) < 0)
+        c = Error::sys("pipe", errno);
+    else if (setns(s.init_pidfd, s.join_flags | CLONE_NEWPID) < 0)
         c = Error::sys("join the container's namespaces", errno);
     else
-        c = clone_exec(CLONE_PARENT, cgroup_fd);
+        c = clone_child(CLONE_PARENT, cgroup_fd);
     if (!c) {
-        (void)send_msg(s.sync_fd, Msg::Fail, c.error().message, -1, c.error().err);
+        (void)send_fail(s.sync_fd, c.error());
         _exit(1);
     }
     if (c->pid == 0) {
+        close(order[1]);
+        char go;
+        ssize_t n;
+        do {
+            n = read(order[0], &go, 1);
+        } while (n < 0 && errno == EINTR);
+        if (n != 1) _exit(1);
+        close(order[0]);
         s.join_flags = 0;
         return;
     }
-    (void)send_msg(s.sync_fd, Msg::Forked, std::to_string(c->pid), c->pidfd.get());
+    close(order[0]);
+    if (!send_forked(s.sync_fd, c->pid, c->pidfd.get())) _exit(1);
+    while (write(order[1], "1", 1) < 0 && errno == EINTR) {}
     _exit(0);
 }
 
@@ -134,13 +131,7 @@ void become_pidns_child(ExecSpec& s, int cgroup_fd) {
         become_pidns_child(s, cgroup_fd);
         prctl(PR_SET_PDEATHSIG, SIGKILL);  // a fork does not inherit it
     }
-    struct sigaction dfl {};
-    dfl.sa_handler = SIG_DFL;
-    for (int sig = 1; sig < NSIG; ++sig)
-        if (sig != SIGKILL && sig != SIGSTOP) sigaction(sig, &dfl, nullptr);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
+    reset_signals();
 
     UniqueFd slave;
     Result<void> r = setup(s, slave);
@@ -154,7 +145,7 @@ void become_pidns_child(ExecSpec& s, int cgroup_fd) {
         if (!f) exe = f.error();
     }
     if (!exe) {
-        (void)send_msg(s.sync_fd, Msg::Fail, exe.error().message, -1, exe.error().err);
+        (void)send_fail(s.sync_fd, exe.error());
         _exit(1);
     }
     if (slave) {
@@ -165,7 +156,7 @@ void become_pidns_child(ExecSpec& s, int cgroup_fd) {
     for (int fd = 3; fd < 3 + s.preserve_fds; ++fd) fcntl(fd, F_SETFD, 0);
     // Ready rides on the sync socket, which closes on execve (CLOEXEC): the
     // parent learns of success from EOF after Ready, of failure from Fail.
-    (void)send_msg(s.sync_fd, Msg::Ready);
+    (void)send_ready(s.sync_fd, {});
     syscall(SYS_close_range, 3 + s.preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
     execve(*exe, const_cast<char* const*>(linux::exec_argv(s.process)),
            const_cast<char* const*>(linux::exec_envp(s.process)));
@@ -177,7 +168,7 @@ void become_pidns_child(ExecSpec& s, int cgroup_fd) {
 
 Result<Spawned> spawn_exec(ExecSpec& spec, int cgroup_fd) {
     make_undumpable();
-    TRY_ASSIGN(Spawned s, clone_exec(0, cgroup_fd));
+    TRY_ASSIGN(Spawned s, clone_child(0, cgroup_fd));
     if (s.pid == 0) exec_main(spec, cgroup_fd);
     return s;
 }

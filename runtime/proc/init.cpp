@@ -37,6 +37,7 @@
 #include "proc/fds.hpp"
 #include "proc/init.hpp"
 #include "proc/protocol.hpp"
+#include "proc/spawn.hpp"
 
 namespace skiff::proc {
 
@@ -44,16 +45,6 @@ using oci::Error;
 using oci::Result;
 
 namespace {
-
-void reset_signals() {
-    struct sigaction dfl {};
-    dfl.sa_handler = SIG_DFL;
-    for (int s = 1; s < NSIG; ++s)
-        if (s != SIGKILL && s != SIGSTOP) sigaction(s, &dfl, nullptr);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
-}
 
 Result<void> join_keyring(const InitSpec& s) {
     if (s.no_new_keyring) return {};
@@ -126,12 +117,8 @@ Result<void> setup(InitSpec& s, UniqueFd& slave, UniqueFd& listener) {
     if (s.hook_sync) {
         TRY(send_msg(s.sync_fd, Msg::HookRequest));
         TRY_ASSIGN(Message done, expect_msg(s.sync_fd, Msg::HooksDone));
-        // Two documents: the state for createContainer ("creating") and the
-        // one for startContainer ("created"), NUL-separated.
-        const size_t sep = done.payload.find('\0');
-        s.hook_state = sep == std::string::npos ? done.payload : done.payload.substr(sep + 1);
-        done.payload.resize(std::min(sep, done.payload.size()));
-        TRY(linux::run_hooks(s.create_container_hooks, done.payload));
+        s.hook_state = std::move(done.states.created);
+        TRY(linux::run_hooks(s.create_container_hooks, done.states.creating));
         timings::mark("child: createContainer hooks");
     }
     if (s.terminal) {
@@ -142,7 +129,7 @@ Result<void> setup(InitSpec& s, UniqueFd& slave, UniqueFd& listener) {
             ws.ws_col = (unsigned short)s.console_cols;
             if (ioctl(con.master.get(), TIOCSWINSZ, &ws) < 0) return Error::sys("set console size", errno);
         }
-        TRY(send_msg(s.sync_fd, Msg::ConsoleMaster, {}, con.master.get()));
+        TRY(send_msg(s.sync_fd, Msg::ConsoleMaster, con.master.get()));
         slave = std::move(con.slave);
         TRY(take_console(slave.get(), s.process));
     }
@@ -190,7 +177,7 @@ Result<void> setup(InitSpec& s, UniqueFd& slave, UniqueFd& listener) {
         // the identity switch may drop: load it now (as runc).  A notify
         // listener must also reach the agent while skiff still runs.
         TRY_ASSIGN(listener, seccomp::load(*s.seccomp));
-        if (listener) TRY(send_msg(s.sync_fd, Msg::SeccompListener, {}, listener.get()));
+        if (listener) TRY(send_msg(s.sync_fd, Msg::SeccompListener, listener.get()));
         timings::mark("child: seccomp");
     }
     TRY(linux::apply_identity(s.process));
@@ -198,7 +185,7 @@ Result<void> setup(InitSpec& s, UniqueFd& slave, UniqueFd& listener) {
     // the container's root fd: not needed while waiting for `start`
     if (s.rootfs.impl) s.rootfs.impl->root.reset();
     TRY(failpoint("before-exec-wait"));
-    TRY(send_msg(s.sync_fd, Msg::Ready, timings::g_enabled ? timings::serialize() : std::string()));
+    TRY(send_ready(s.sync_fd, timings::g_enabled ? timings::serialize() : std::string()));
     // The parent records the container, then says so.  Until then its
     // death (SIGKILL included) must take the init with it: an init nobody
     // recorded could never be found by delete.  Only after Recorded may the
@@ -236,7 +223,7 @@ Result<void> setup(InitSpec& s, UniqueFd& slave, UniqueFd& listener) {
     UniqueFd slave, listener;
     auto r = setup(s, slave, listener);
     if (!r) {
-        (void)send_msg(s.sync_fd, Msg::Fail, r.error().message, -1, r.error().err);
+        (void)send_fail(s.sync_fd, r.error());
         _exit(1);
     }
     close(s.sync_fd);

@@ -1,36 +1,66 @@
-// The one message protocol between skiff (parent) and the container's init
-// (child) over a SOCK_SEQPACKET socketpair: each message is one packet with a
-// fixed header, an optional payload and at most one fd (SCM_RIGHTS).
+// The one message protocol between skiff (parent) and the process it
+// cloned (child) over a SOCK_SEQPACKET socketpair: each message is one
+// packet, a fixed header (type, errno, pid, a length) then the payload, and
+// at most one fd (SCM_RIGHTS).  Both ends are this binary, so the header is
+// in host byte order.
 //
-//   child  -> parent   MapRequest        the child has its new user namespace;
-//                                        write uid_map/gid_map (payload: none)
+// Messages (-> is the direction; "reply" is the only answer the sender waits for):
+//
+//   child  -> parent   MapRequest        the child has its new user namespace:
+//                                        write uid_map/gid_map.   reply: MapsWritten
 //   parent -> child    MapsWritten
 //   child  -> parent   HookRequest       mounts are done, before pivot_root:
-//                                        run prestart + createRuntime hooks
-//   parent -> child    HooksDone         payload: the state JSON for the
-//                                        child's createContainer/startContainer hooks
+//                                        run prestart + createRuntime.  reply: HooksDone
+//   parent -> child    HooksDone         states: the state JSON for createContainer
+//                                        ("creating") and for startContainer ("created")
 //   child  -> parent   ConsoleMaster     fd: the pty master (terminal: true)
 //   child  -> parent   SeccompListener   fd: the seccomp notify listener
-//   child  -> parent   Ready             setup done, about to wait on the exec
-//                                        fifo; payload: the child's --timings marks
-//                                        (exec: the last message before execve)
-//   parent -> child    Recorded          init only: state.json is saved; the child
-//                                        may outlive the parent now
-//   child  -> parent   Detached          init only: PR_SET_PDEATHSIG cleared; the
-//                                        parent may exit (create returns)
-//   child  -> parent   Fail              err = errno (or 0), payload: message
-//   child  -> parent   Forked            exec's intermediate: the real process's
-//                                        pidfd (fd) and pid (payload)
+//   child  -> parent   Forked            exec, fork_in_pidns only: pid and fd
+//                                        (pidfd) of the real process
+//   child  -> parent   Ready             setup done; text: the child's --timings marks
+//   parent -> child    Recorded          create only: state.json is saved.  reply: Detached
+//   child  -> parent   Detached          create only: PR_SET_PDEATHSIG cleared
+//   child  -> parent   Fail              err: errno (or 0), text: the message; the
+//                                        child exits right after
 //
-// The parent answers every request; EOF without Ready means the child died
-// (its exit status is then reported).  Until Recorded the init dies with
-// its parent (PR_SET_PDEATHSIG SIGKILL, and EOF on this socket when the
-// parent died before that was set): an init that no state.json names could
-// never be deleted.
+// ConsoleMaster, SeccompListener and Forked carry an fd; no other message does.
+//
+// create (parent: core/create.cpp, child: proc/init.cpp):
+//   [MapRequest -> MapsWritten]          new user namespace, maps by the parent
+//   [HookRequest -> HooksDone]           any of prestart, createRuntime,
+//                                        createContainer, startContainer
+//   [ConsoleMaster]                      terminal: true
+//   [SeccompListener]                    a notify action in linux.seccomp
+//   Ready                                the parent saves state.json, then
+//   Recorded -> Detached                 create returns; the init waits on exec.fifo
+//
+// exec (parent: core/exec.cpp, child: proc/exec_init.cpp):
+//   [Forked]                             rootless pid namespace (fork_in_pidns): the
+//                                        intermediate joined the user and pid namespaces,
+//                                        cloned the real process (CLONE_PARENT, so it is
+//                                        skiff's child), sent Forked and exited 0; the
+//                                        parent reaps it and serves the real process
+//                                        from then on, over the same socket.  The real
+//                                        process sends nothing before Forked is out.
+//   [ConsoleMaster]                      --tty
+//   [SeccompListener]                    a notify action
+//   Ready                                the last message before execve; the socket is
+//                                        CLOEXEC, so its EOF then means execve happened
+//
+// Between those, any message may be replaced by Fail.  EOF before Ready
+// means the child died: the parent reaps it and reports its exit status.
+// Until Recorded the init dies with its parent (PR_SET_PDEATHSIG SIGKILL,
+// and EOF on this socket when the parent died before that was set): an init
+// that no state.json names could never be deleted.
 #pragma once
 
+#include <sys/types.h>
+
+#include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "common/fd.hpp"
 #include "ocispec/error.hpp"
@@ -52,19 +82,50 @@ enum class Msg : uint32_t {
 };
 
 const char* msg_name(Msg m);
+// Whether a message of this type carries exactly one fd.
+bool carries_fd(Msg m);
 
-struct Message {
-    Msg type = Msg::Fail;
-    int32_t err = 0;
-    std::string payload;
-    UniqueFd fd;
+// The largest packet either side sends or accepts (header included).  The
+// biggest payload is HooksDone's two state documents; an AF_UNIX datagram
+// larger than the socket buffer could not be sent anyway.
+inline constexpr size_t kMaxPacket = 1 << 20;
+
+struct HookStates {
+    std::string creating;  // for createContainer (and prestart/createRuntime)
+    std::string created;   // for startContainer
 };
 
-oci::Result<void> send_msg(int sock, Msg type, std::string_view payload = {}, int fd = -1,
-                           int32_t err = 0);
-// EOF is reported as an Error with err == 0 and message "EOF".
-oci::Result<Message> recv_msg(int sock);
-// Wait for one specific message; a Fail message becomes its Error.
+// One received message; which fields are set depends on the type (above).
+struct Message {
+    Msg type = Msg::Fail;
+    int32_t err = 0;   // Fail
+    pid_t pid = -1;    // Forked
+    std::string text;  // Fail, Ready
+    HookStates states; // HooksDone
+    UniqueFd fd;       // ConsoleMaster, SeccompListener, Forked (a pidfd)
+
+    // A Fail message as the error it reports.
+    oci::Error error() const { return oci::Error{text, err}; }
+};
+
+// A message without payload: fd must be given exactly for the types that
+// carry one.
+oci::Result<void> send_msg(int sock, Msg type, int fd = -1);
+oci::Result<void> send_ready(int sock, std::string_view timings);
+oci::Result<void> send_fail(int sock, const oci::Error& e);
+oci::Result<void> send_forked(int sock, pid_t pid, int pidfd);
+oci::Result<void> send_hooks_done(int sock, const HookStates& states);
+
+// One message, or std::nullopt when the peer has closed its end (EOF).  An
+// Error is a failed or malformed receive, never a Fail message.
+oci::Result<std::optional<Message>> recv_msg(int sock);
+// Wait for one specific message: Fail becomes its Error, EOF or another
+// type is a protocol error naming what came instead.
 oci::Result<Message> expect_msg(int sock, Msg type);
+
+// runc's utils.SendFd: `name` as the data bytes and fd as SCM_RIGHTS, in
+// one sendmsg.  What an engine's --console-socket receives (and what the
+// protocol itself is built on).
+oci::Result<void> send_fd(int sock, std::string_view name, int fd);
 
 }  // namespace skiff::proc

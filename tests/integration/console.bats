@@ -122,3 +122,89 @@ c["process"]["user"] = {"uid": 1000, "gid": 1000}'
 	[ "$status" -eq 0 ]
 	[ "$(echo "${lines[0]}" | tr -d '\r')" = "1000 5" ]
 }
+
+# Listens on SOCKET, takes one message from the first connection and writes
+# what an engine would see: the data bytes, the number of fds (SCM_RIGHTS),
+# and whether the fd is a pty master (TIOCGPTN answers only on a master).
+# Then holds the master until killed.
+write_console_receiver() {
+	cat >"$TEST_DIR/recv.py" <<'PY'
+import fcntl, os, signal, socket, struct, sys
+path, out = sys.argv[1], sys.argv[2]
+srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+srv.bind(path)
+srv.listen(1)
+srv.settimeout(20)
+conn, _ = srv.accept()
+conn.settimeout(20)
+data, fds, flags, _ = socket.recv_fds(conn, 4096, 4)
+master = "no"
+for fd in fds:
+    try:
+        fcntl.ioctl(fd, 0x80045430, struct.pack("I", 0))  # TIOCGPTN
+        master = "yes"
+    except OSError:
+        pass
+with open(out + ".tmp", "w") as f:
+    f.write("data=%r fds=%d master=%s truncated=%s\n" % (data, len(fds), master, bool(flags & socket.MSG_CTRUNC)))
+os.rename(out + ".tmp", out)
+# the master stays open: runc's init opens the slave by name after sending it
+signal.pause()
+PY
+}
+
+# receive_console CMD...: runs CMD (which passes $TEST_DIR/c.sock as
+# --console-socket) with a receiver listening; prints the receiver's report
+receive_console() {
+	rm -f "$TEST_DIR/recv.out" "$TEST_DIR/c.sock"
+	"$PYTHON" "$TEST_DIR/recv.py" "$TEST_DIR/c.sock" "$TEST_DIR/recv.out" </dev/null >/dev/null 2>"$TEST_DIR/recv.err" 3>&- &
+	local recv=$! i
+	BG_PIDS+=("$recv")
+	for ((i = 0; i < 50; i++)); do
+		[ -S "$TEST_DIR/c.sock" ] && break
+		sleep 0.1
+	done
+	"$@" </dev/null >"$TEST_DIR/cmd.out" 2>&1 3>&- || { cat "$TEST_DIR/cmd.out"; return 1; }
+	for ((i = 0; i < 50; i++)); do
+		[ -f "$TEST_DIR/recv.out" ] && break
+		sleep 0.1
+	done
+	kill "$recv"
+	wait "$recv" 2>/dev/null || true
+	[ -f "$TEST_DIR/recv.out" ] || { cat "$TEST_DIR/recv.err"; return 1; }
+	cat "$TEST_DIR/recv.out"
+}
+
+@test "console: --console-socket receives what runc sends: \"/dev/ptmx\" and the pty master" {
+	cfg 'c["process"]["terminal"] = True'
+	set_args sleep 60
+	write_console_receiver
+	local ours theirs=
+	ours=$(receive_console rt create --console-socket "$TEST_DIR/c.sock" --bundle "$BUNDLE" "$ID")
+	track_pid "$(container_pid "$ID")"
+	rt delete --force "$ID"
+	echo "$RUNTIME: $ours"
+	[ "$ours" = "data=b'/dev/ptmx' fds=1 master=yes truncated=False" ]
+
+	local runc
+	runc=$(command -v runc || true)
+	[ -n "$runc" ] || [ ! -x /usr/sbin/runc ] || runc=/usr/sbin/runc
+	[ -n "$runc" ] || skip "runc not installed: compared with the literal only"
+	mkdir -p "$TEST_DIR/runc-root"
+	local rc=0
+	theirs=$(receive_console "$runc" --root "$TEST_DIR/runc-root" create \
+		--console-socket "$TEST_DIR/c.sock" --bundle "$BUNDLE" "$ID") || rc=$?
+	"$runc" --root "$TEST_DIR/runc-root" delete --force "$ID" >/dev/null 2>&1 || true
+	echo "runc: $theirs"
+	[ "$rc" -eq 0 ]
+	[ "$ours" = "$theirs" ]
+}
+
+@test "console: exec --tty --console-socket sends \"/dev/ptmx\" and the pty master too" {
+	start_container "$ID" sleep 60
+	write_console_receiver
+	local got
+	got=$(receive_console rt exec --tty --detach --console-socket "$TEST_DIR/c.sock" "$ID" sleep 60)
+	echo "$got"
+	[ "$got" = "data=b'/dev/ptmx' fds=1 master=yes truncated=False" ]
+}

@@ -46,69 +46,6 @@ struct TempBundle {
     }
 };
 
-// Runs body as pid 1 of new mount and pid namespaces (and, with userns, in
-// a new user namespace mapping 0..2^32-1 onto itself: root without host
-// privileges for mknod).  Returns "" on success or the failure text.
-inline std::string run_isolated(const std::function<std::string()>& body, bool userns = false) {
-    int msg[2], go[2], ready[2];
-    if (::pipe2(msg, O_CLOEXEC) < 0 || ::pipe2(go, O_CLOEXEC) < 0 || ::pipe2(ready, O_CLOEXEC) < 0)
-        return "pipe failed";
-    pid_t c = ::fork();
-    if (c == 0) {
-        ::alarm(60);
-        auto fail = [&](const char* what) {
-            std::string m = std::string(what) + ": " + std::strerror(errno);
-            if (::write(msg[1], m.data(), m.size()) < 0) {}
-            ::_exit(2);
-        };
-        if (userns) {
-            if (::unshare(CLONE_NEWUSER) < 0) fail("unshare user");
-            char x = 'r';
-            if (::write(ready[1], &x, 1) != 1 || ::read(go[0], &x, 1) != 1) fail("sync");
-        }
-        if (::unshare(CLONE_NEWNS | CLONE_NEWPID) < 0) fail("unshare");
-        pid_t g = ::fork();
-        if (g < 0) fail("fork");
-        if (g == 0) {
-            std::string r;
-            try {
-                r = body();
-            } catch (const std::exception& e) {
-                r = std::string("exception: ") + e.what();
-            }
-            if (!r.empty() && ::write(msg[1], r.data(), r.size()) < 0) {}
-            ::_exit(r.empty() ? 0 : 1);
-        }
-        int st = 0;
-        while (::waitpid(g, &st, 0) < 0 && errno == EINTR) {}
-        ::_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 3);
-    }
-    ::close(msg[1]);
-    ::close(go[0]);
-    ::close(ready[1]);
-    std::string err;
-    if (userns) {
-        char x;
-        if (::read(ready[0], &x, 1) == 1) {
-            for (const char* f : {"uid_map", "gid_map"}) {
-                std::ofstream m("/proc/" + std::to_string(c) + "/" + f);
-                m << "0 0 4294967295\n";
-            }
-            if (::write(go[1], &x, 1) != 1) err = "sync failed";
-        }
-    }
-    ::close(go[1]);
-    ::close(ready[0]);
-    char buf[4096];
-    ssize_t n;
-    while ((n = ::read(msg[0], buf, sizeof buf)) > 0) err.append(buf, static_cast<size_t>(n));
-    ::close(msg[0]);
-    int st = 0;
-    while (::waitpid(c, &st, 0) < 0 && errno == EINTR) {}
-    if (err.empty() && !(WIFEXITED(st) && WEXITSTATUS(st) == 0)) err = "child failed, status " + std::to_string(st);
-    return err;
-}
-
 // Runs body in a forked child that is root of a new user namespace (only
 // its own uid and gid mapped, as any user may) with a new mount namespace
 // it owns: there a planner given privileged HostFacts can clone mount trees

@@ -217,7 +217,7 @@ TEST_CASE("plan_rootfs: masked and readonly paths must be absolute", "[rootfs][r
     CHECK(p->impl->masked_paths == std::vector<std::string>{"proc/kcore"});
 }
 
-TEST_CASE("plan_rootfs: without a mount namespace the child mounts nothing but enters root.path", "[rootfs][root]") {
+TEST_CASE("plan_rootfs: without a mount namespace the child mounts nothing but enters root.path", "[rootfs][rootfs_plan]") {
     rootfs_test::TempBundle b;
     fs::create_directories(b.rootfs);
     auto c = config_with_root();
@@ -229,9 +229,9 @@ TEST_CASE("plan_rootfs: without a mount namespace the child mounts nothing but e
     REQUIRE(p.ok());
     struct stat want {};
     REQUIRE(::stat(b.rootfs.c_str(), &want) == 0);
-    // enter_rootfs chroots: only in a forked child (its mount namespace is
-    // not used by the steps under test).
-    CHECK(rootfs_test::run_isolated([&]() -> std::string {
+    // enter_rootfs chroots: only in a forked child, root of a user namespace
+    // of its own (its mount namespace is not used by the steps under test).
+    CHECK(rootfs_test::run_as_userns_root([&]() -> std::string {
               if (auto r = prepare_rootfs(*p); !r) return "prepare: " + r.error().message;
               if (auto r = enter_rootfs(*p); !r) return "enter: " + r.error().message;
               if (auto r = finalize_rootfs(*p); !r) return "finalize: " + r.error().message;
