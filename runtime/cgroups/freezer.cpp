@@ -6,22 +6,13 @@
 
 #include "cgroups/cgroup.hpp"
 #include "cgroups/fs.hpp"
+#include "common/clock.hpp"
 #include "common/fd.hpp"
 
 namespace skiff::cgroups {
 
 using oci::Error;
 using oci::Result;
-
-namespace {
-
-int64_t now_ms() {
-    timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return int64_t(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
-}
-
-}  // namespace
 
 Result<void> freeze(const std::string& path, bool frozen, int timeout_ms) {
     if (path.empty()) return Error::msg("the container has no cgroup: pause/resume need cgroup v2");
@@ -30,7 +21,7 @@ Result<void> freeze(const std::string& path, bool frozen, int timeout_ms) {
     if (!fd) return Error::sys("open " + events, errno);
     TRY(write_file(path + "/cgroup.freeze", frozen ? "1" : "0"));
     const std::string want = frozen ? "1" : "0";
-    const int64_t deadline = now_ms() + timeout_ms;
+    const int64_t deadline = monotonic_ms() + timeout_ms;
     for (;;) {
         char buf[256];
         ssize_t n = pread(fd.get(), buf, sizeof buf - 1, 0);
@@ -39,7 +30,7 @@ Result<void> freeze(const std::string& path, bool frozen, int timeout_ms) {
         // An empty cgroup counts as frozen; "frozen" is absent on no kernel
         // that has cgroup.freeze.
         if (kv.count("frozen") && std::to_string(kv["frozen"]) == want) return {};
-        int64_t left = deadline - now_ms();
+        int64_t left = deadline - monotonic_ms();
         if (left <= 0) {
             if (frozen) (void)write_file(path + "/cgroup.freeze", "0");  // do not leave it half-frozen
             return Error::msg(std::string(frozen ? "freeze " : "thaw ") + path + ": timed out after " +

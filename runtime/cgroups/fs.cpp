@@ -15,23 +15,6 @@ namespace skiff::cgroups {
 using oci::Error;
 using oci::Result;
 
-Result<std::string> read_file(const std::string& path) {
-    UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!fd) return Error::sys("read " + path, errno);
-    std::string out;
-    char buf[4096];
-    for (;;) {
-        ssize_t n = read(fd.get(), buf, sizeof buf);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return Error::sys("read " + path, errno);
-        }
-        if (n == 0) break;
-        out.append(buf, size_t(n));
-    }
-    return out;
-}
-
 Result<void> write_file(const std::string& path, const std::string& value) {
     // No O_CREAT: a cgroup file that does not exist means a missing
     // controller, never something to create.

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "common/file.hpp"
 #include "ocispec/error.hpp"
 
 namespace skiff::cgroups {
@@ -25,8 +26,9 @@ struct Write {
 };
 using Writes = std::vector<Write>;
 
-// Whole-file helpers; errors name the path and errno text.
-oci::Result<std::string> read_file(const std::string& path);
+// Whole-file helpers; errors name the path and errno text (read_file:
+// common/file.hpp).
+using skiff::read_file;
 oci::Result<void> write_file(const std::string& path, const std::string& value);
 bool file_exists(const std::string& path);
 // For stats: a missing file reads as "".

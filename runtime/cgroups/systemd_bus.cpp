@@ -17,6 +17,7 @@
 #include "cgroups/cgroup.hpp"
 #include "cgroups/resources.hpp"
 #include "cgroups/systemd.hpp"
+#include "common/clock.hpp"
 #include "common/libsystemd.hpp"
 #include "common/log.hpp"
 
@@ -66,12 +67,6 @@ Error build_error(const char* method, const std::string& unit, int r) {
     return Error::sys(std::string("systemd: ") + method + " \"" + unit + "\": build message", -r);
 }
 
-uint64_t now_ms() {
-    timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return uint64_t(ts.tv_sec) * 1000 + uint64_t(ts.tv_nsec) / 1000000;
-}
-
 // JobRemoved(u id, o job, s unit, s result) for every job, recorded by path:
 // the match is installed before the call, so a job that finishes before its
 // path is known is not missed.
@@ -89,7 +84,7 @@ int on_job_removed(sd_bus_message* m, void* userdata, sd_bus_error*) {
 
 Result<void> wait_job(Bus& bus, JobResults& jobs, const std::string& job, const char* method,
                       const std::string& unit, int timeout_ms) {
-    const uint64_t deadline = now_ms() + uint64_t(timeout_ms);
+    const uint64_t deadline = monotonic_ms() + uint64_t(timeout_ms);
     for (;;) {
         if (auto it = jobs.done.find(job); it != jobs.done.end()) {
             if (it->second == "done") return {};
@@ -99,7 +94,7 @@ Result<void> wait_job(Bus& bus, JobResults& jobs, const std::string& job, const 
         int r = sdf->sd_bus_process(bus.get(), nullptr);
         if (r < 0) return Error::sys(std::string("systemd: ") + method + " \"" + unit + "\": waiting for job " + job, -r);
         if (r > 0) continue;
-        const uint64_t now = now_ms();
+        const uint64_t now = monotonic_ms();
         if (now >= deadline)
             return Error::msg(std::string("systemd: ") + method + " \"" + unit + "\": job " + job + " did not finish within " +
                               std::to_string(timeout_ms / 1000) + " s");

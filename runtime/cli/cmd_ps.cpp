@@ -21,9 +21,11 @@ constexpr FlagSpec flags[] = {
 };
 
 oci::Result<std::string> run_ps_command(const std::vector<std::string>& args) {
+    std::vector<std::string> words{"ps"};
+    words.insert(words.end(), args.begin(), args.end());
+    auto argv = c_strings(words);
     RunSpec c;
-    c.argv = {"ps"};
-    c.argv.insert(c.argv.end(), args.begin(), args.end());
+    c.argv = argv.data();
     c.capture_stderr = false;  // ps's own complaints go to the caller
     c.max_output = size_t(64) << 20;
     TRY_ASSIGN(Finished f, run_command(c));

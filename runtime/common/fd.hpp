@@ -2,8 +2,10 @@
 #pragma once
 
 #include <fcntl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <utility>
 
 namespace skiff {
@@ -31,6 +33,21 @@ class UniqueFd {
 
   private:
     int fd_ = -1;
+};
+
+// The control buffer of a sendmsg that passes one fd (SCM_RIGHTS); lives
+// as long as the msghdr it is attached to.
+struct OneFdControl {
+    alignas(cmsghdr) char buf[CMSG_SPACE(sizeof(int))] = {};
+    void attach(msghdr& mh, int fd) {
+        mh.msg_control = buf;
+        mh.msg_controllen = sizeof buf;
+        cmsghdr* c = CMSG_FIRSTHDR(&mh);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int));
+        std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
+    }
 };
 
 }  // namespace skiff

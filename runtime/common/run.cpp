@@ -25,15 +25,15 @@ bool Finished::exited() const { return WIFEXITED(wait_status); }
 int Finished::exit_code() const { return WEXITSTATUS(wait_status); }
 int Finished::term_signal() const { return WIFSIGNALED(wait_status) ? WTERMSIG(wait_status) : 0; }
 
-namespace {
-
-std::vector<char*> to_argv(const std::vector<std::string>& v) {
+std::vector<char*> c_strings(std::vector<std::string>& v) {
     std::vector<char*> out;
     out.reserve(v.size() + 1);
-    for (const auto& s : v) out.push_back(const_cast<char*>(s.c_str()));
+    for (auto& s : v) out.push_back(s.data());
     out.push_back(nullptr);
     return out;
 }
+
+namespace {
 
 // After fork, before execve: async-signal-safe only.
 void close_fds_from(unsigned int first) {
@@ -62,16 +62,12 @@ void append_capped(std::string& out, const char* buf, size_t n, size_t cap) {
 }  // namespace
 
 Result<Finished> run_command(const RunSpec& c) {
-    const char* name = c.argv.empty() ? c.path.c_str() : c.argv[0].c_str();
+    const char* name = c.path ? c.path : c.argv[0];
     Pipe in, out;
     if (c.input) TRY(in.open(name));
     const bool capture = c.capture_stdout || c.capture_stderr;
     if (capture) TRY(out.open(name));
-    const std::vector<std::string> only_path{c.path};
-    auto argv = to_argv(c.argv.empty() ? only_path : c.argv);
-    std::vector<char*> given;
-    if (c.env) given = to_argv(*c.env);
-    char* const* envp = c.env ? given.data() : environ;
+    char* const* envp = c.envp ? c.envp : environ;
 
     const pid_t pid = fork();
     if (pid < 0) return Error::sys(std::string(name) + ": fork", errno);
@@ -82,11 +78,11 @@ Result<Finished> run_command(const RunSpec& c) {
         signal(SIGPIPE, SIG_DFL);
         close_fds_from(3);
         for (int fd = 0; fd < 3; ++fd) fcntl(fd, F_SETFD, 0);  // dup2 onto itself keeps CLOEXEC
-        if (c.path.empty()) {
-            environ = const_cast<char**>(envp);
-            execvp(argv[0], argv.data());
+        if (c.path) {
+            execve(c.path, c.argv, envp);
         } else {
-            execve(c.path.c_str(), argv.data(), envp);
+            environ = const_cast<char**>(envp);
+            execvp(c.argv[0], c.argv);
         }
         dprintf(2, "exec: %s", strerror(errno));
         _exit(127);

@@ -15,15 +15,19 @@
 namespace skiff {
 
 struct RunSpec {
-    std::vector<std::string> argv;           // argv[0] is what the program sees as its name
-    std::string path;                        // the executable; empty: argv[0] looked up in PATH
-    const std::vector<std::string>* env = nullptr;  // nullptr: skiff's own environment
-    std::optional<std::string_view> input;   // written to stdin (then closed); nullopt: stdin inherited
-    bool capture_stdout = true;              // false: inherited
-    bool capture_stderr = true;              // false: inherited
-    int timeout_ms = -1;                     // then SIGKILL; -1: none
-    size_t max_output = 65536;               // the rest is read and dropped
+    const char* path = nullptr;      // the executable; nullptr: argv[0] looked up in PATH
+    char* const* argv = nullptr;     // NULL-terminated; argv[0] is what the program sees as its name
+    char* const* envp = nullptr;     // NULL-terminated; nullptr: skiff's own environment
+    std::optional<std::string_view> input;  // written to stdin (then closed); nullopt: stdin inherited
+    bool capture_stdout = true;      // false: inherited
+    bool capture_stderr = true;      // false: inherited
+    int timeout_ms = -1;             // then SIGKILL; -1: none
+    size_t max_output = 65536;       // the rest is read and dropped
 };
+
+// A NULL-terminated view of strings for RunSpec::argv/envp (or execve);
+// valid while `v` is alive and unchanged.
+std::vector<char*> c_strings(std::vector<std::string>& v);
 
 struct Finished {
     int wait_status = 0;

@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include "cgroups/resources.hpp"
+#include "common/clock.hpp"
 #include "core/cgroup_record.hpp"
 #include "core/container.hpp"
 #include "core/lifecycle.hpp"
@@ -92,12 +93,6 @@ Result<void> update(const GlobalOptions& g, const std::string& id, const oci::Re
 
 namespace {
 
-int64_t now_ms() {
-    timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return int64_t(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
-}
-
 std::string event(const char* type, const std::string& id, const std::string& data = "") {
     std::string j = std::string("{\"type\":\"") + type + "\",\"id\":\"" + id + "\"";
     if (!data.empty()) j += ",\"data\":" + data;
@@ -125,15 +120,15 @@ Result<void> events(const GlobalOptions& g, const std::string& id, bool stats_on
     // the interval and the exit wake us.
     UniqueFd mev = cgroup->watch_oom();
     uint64_t ooms = cgroup->oom_count();
-    int64_t next = now_ms();
+    int64_t next = monotonic_ms();
     for (;;) {
-        int64_t now = now_ms();
+        int64_t now = monotonic_ms();
         if (now >= next) {
             emit(event("stats", id, cgroup->stats_json()));
             next = now + interval_ms;
         }
         pollfd p[2] = {{pidfd.get(), POLLIN, 0}, {mev.get(), POLLPRI, 0}};
-        int n = poll(p, mev ? 2 : 1, int(next - now_ms() > 0 ? next - now_ms() : 0));
+        int n = poll(p, mev ? 2 : 1, int(next - monotonic_ms() > 0 ? next - monotonic_ms() : 0));
         if (n < 0 && errno != EINTR) return Error::sys("events: poll", errno);
         if (p[0].revents & POLLIN) return {};  // the init exited
         uint64_t o = cgroup->oom_count();

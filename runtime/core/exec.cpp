@@ -12,11 +12,10 @@
 
 #include <algorithm>
 #include <cstring>
-#include <fstream>
 #include <optional>
-#include <sstream>
 
 #include "cgroups/cgroup.hpp"
+#include "common/file.hpp"
 #include "common/log.hpp"
 #include "common/timings.hpp"
 #include "core/container.hpp"
@@ -34,14 +33,6 @@ using oci::Result;
 using oci::Status;
 
 namespace {
-
-Result<std::string> read_file(const std::string& path) {
-    std::ifstream f(path);
-    if (!f) return Error::sys("open " + path, errno ? errno : ENOENT);
-    std::stringstream ss;
-    ss << f.rdbuf();
-    return ss.str();
-}
 
 Result<uint32_t> parse_id(const std::string& s, const char* what) {
     char* end = nullptr;

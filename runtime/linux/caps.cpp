@@ -9,6 +9,7 @@
 #include <cstdlib>
 
 #include "common/log.hpp"
+#include "linux/userns_map.hpp"
 
 namespace skiff::linux {
 namespace {
@@ -38,15 +39,6 @@ std::string read_small(const char* path) {
     while ((n = ::read(fd, buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
     ::close(fd);
     return out;
-}
-
-// Raising a hard rlimit is checked against the initial user namespace, so a
-// skiff that itself runs in a user namespace never has that power.
-bool in_initial_user_namespace() {
-    std::string map = read_small("/proc/self/uid_map");
-    unsigned long a = 1, b = 1, n = 0;
-    if (std::sscanf(map.c_str(), "%lu %lu %lu", &a, &b, &n) != 3) return true;
-    return a == 0 && b == 0 && n == 4294967295UL;
 }
 
 }  // namespace
@@ -79,6 +71,8 @@ CapHost probe_cap_host(bool new_user_namespace) {
             h.sys_resource = true;
     }
     if (self) cap_free(self);
+    // Raising a hard rlimit is checked against the initial user namespace,
+    // so a skiff that itself runs in a user namespace never has that power.
     if (!in_initial_user_namespace()) h.sys_resource = false;
 
     uint64_t all = h.last_cap >= 63 ? ~uint64_t{0} : bit(h.last_cap + 1) - 1;

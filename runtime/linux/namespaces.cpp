@@ -126,6 +126,12 @@ Result<NamespacePlan> plan_namespaces(const oci::Config& c, const HostFacts& hos
         add_offset(p.time_offsets, "monotonic", c.linux->timeOffsets->monotonic);
         add_offset(p.time_offsets, "boottime", c.linux->timeOffsets->boottime);
     }
+    // An empty name is set only in a UTS namespace of the container's own:
+    // in the host's (or a joined one) it would blank that namespace's name.
+    if (!p.new_uts) {
+        if (p.hostname && p.hostname->empty()) p.hostname.reset();
+        if (p.domainname && p.domainname->empty()) p.domainname.reset();
+    }
     return p;
 }
 

@@ -16,17 +16,15 @@ namespace {
 
 using oci::Error;
 
-bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
-
 enum class Owner { Ipc, Net, Uts, None };
 
 // The System V IPC and POSIX message queue knobs live in the ipc namespace,
 // net.* in the network namespace, the two names in the uts namespace.
 Owner owner_of(std::string_view key) {
-    if (starts_with(key, "kernel.msg") || key == "kernel.sem" || key == "kernel.sem_next_id" ||
-        starts_with(key, "kernel.shm") || starts_with(key, "fs.mqueue."))
+    if (key.starts_with("kernel.msg") || key == "kernel.sem" || key == "kernel.sem_next_id" ||
+        key.starts_with("kernel.shm") || key.starts_with("fs.mqueue."))
         return Owner::Ipc;
-    if (starts_with(key, "net.")) return Owner::Net;
+    if (key.starts_with("net.")) return Owner::Net;
     if (key == "kernel.hostname" || key == "kernel.domainname") return Owner::Uts;
     return Owner::None;
 }

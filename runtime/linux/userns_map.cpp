@@ -1,8 +1,6 @@
 #include "linux/userns_map.hpp"
 
 #include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <charconv>
@@ -11,8 +9,8 @@
 
 #include "common/fd.hpp"
 #include "common/log.hpp"
-
-extern char** environ;
+#include "common/run.hpp"
+#include "common/text.hpp"
 
 namespace skiff::linux {
 
@@ -20,16 +18,6 @@ using oci::Error;
 using oci::Result;
 
 namespace {
-
-std::vector<std::string_view> split(std::string_view s, char sep) {
-    std::vector<std::string_view> out;
-    for (;;) {
-        size_t p = s.find(sep);
-        out.push_back(s.substr(0, p));
-        if (p == std::string_view::npos) return out;
-        s.remove_prefix(p + 1);
-    }
-}
 
 bool parse_u64(std::string_view s, uint64_t& v) {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -63,7 +51,7 @@ std::string find_helper(const char* name) {
     const char* env = ::getenv("PATH");
     std::string path = env && *env ? env : "";
     path += ":/usr/bin:/bin:/usr/sbin:/sbin";
-    for (auto dir : split(path, ':')) {
+    for (auto dir : split(path, ":")) {
         if (dir.empty()) continue;
         std::string f = std::string(dir) + "/" + name;
         if (::access(f.c_str(), X_OK) == 0) return f;
@@ -80,37 +68,21 @@ Result<void> run_helper(const char* name, const char* field, pid_t pid, const st
     std::vector<std::string> args{exe, std::to_string(pid)};
     for (const auto& m : maps)
         for (uint32_t v : {m.containerID, m.hostID, m.size}) args.push_back(std::to_string(v));
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
+    auto argv = c_strings(args);
     std::string shown = name;
     for (size_t i = 1; i < args.size(); ++i) shown += " " + args[i];
 
-    int p[2];
-    if (::pipe2(p, O_CLOEXEC) < 0) return Error::sys(std::string(field) + ": pipe for " + name, errno);
-    UniqueFd rd(p[0]), wr(p[1]);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, wr.get(), 2);
-    pid_t child = -1;
-    int rc = posix_spawn(&child, exe.c_str(), &fa, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&fa);
-    if (rc != 0) return Error::sys(std::string(field) + ": run " + shown, rc);
-    wr.reset();
-    std::string err;
-    char buf[512];
-    for (ssize_t n; (n = ::read(rd.get(), buf, sizeof buf)) != 0;) {
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) break;
-        if (err.size() < 4096) err.append(buf, size_t(n));
-    }
-    int status = 0;
-    while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
-    }
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return {};
-    while (!err.empty() && (err.back() == '\n' || err.back() == ' ')) err.pop_back();
-    std::string how = WIFEXITED(status) ? "exit status " + std::to_string(WEXITSTATUS(status))
-                                        : "killed by signal " + std::to_string(WTERMSIG(status));
+    RunSpec c;
+    c.path = exe.c_str();
+    c.argv = argv.data();
+    c.capture_stdout = false;  // its complaints are on stderr
+    c.max_output = 4096;
+    auto run = run_command(c);
+    if (!run) return std::move(run).error().wrap(std::string(field) + ": run " + shown);
+    if (run->success()) return {};
+    const std::string& err = run->output;
+    std::string how = run->exited() ? "exit status " + std::to_string(run->exit_code())
+                                    : "killed by signal " + std::to_string(run->term_signal());
     return Error::msg(std::string(field) + ": " + shown + " failed (" + how + ")" + (err.empty() ? "" : ": " + err));
 }
 
@@ -140,9 +112,9 @@ Result<void> check_side(const std::vector<oci::IdMapping>& maps, const char* fie
 std::vector<IdRange> parse_subid(std::string_view content, std::string_view name, uint32_t id) {
     std::vector<IdRange> out;
     const std::string id_text = std::to_string(id);
-    for (auto line : split(content, '\n')) {
+    for (auto line : split(content, "\n")) {
         if (line.empty() || line.front() == '#') continue;
-        auto f = split(line, ':');
+        auto f = split(line, ":");
         if (f.size() != 3) continue;
         if (!((!name.empty() && f[0] == name) || f[0] == id_text)) continue;
         IdRange r;
@@ -154,9 +126,9 @@ std::vector<IdRange> parse_subid(std::string_view content, std::string_view name
 
 Result<std::vector<oci::IdMapping>> parse_id_map(std::string_view text) {
     std::vector<oci::IdMapping> out;
-    for (auto line : split(text, '\n')) {
+    for (auto line : split(text, "\n")) {
         if (line.empty()) continue;
-        auto f = split(line, ' ');
+        auto f = split(line, " ");
         uint64_t v[3];
         if (f.size() != 3 || !parse_u64(f[0], v[0]) || !parse_u64(f[1], v[1]) || !parse_u64(f[2], v[2]) ||
             v[0] > UINT32_MAX || v[1] > UINT32_MAX || v[2] > UINT32_MAX)
@@ -202,8 +174,8 @@ IdOwner current_owner() {
     const std::string want = std::to_string(who.id);
     // named: a temporary in a range-for initializer dies before the loop
     const std::string passwd = read_small_file("/etc/passwd");
-    for (auto line : split(passwd, '\n')) {
-        auto f = split(line, ':');
+    for (auto line : split(passwd, "\n")) {
+        auto f = split(line, ":");
         if (f.size() >= 3 && f[2] == want) {
             who.name = std::string(f[0]);
             break;
@@ -246,11 +218,11 @@ Result<void> write_unprivileged_maps(pid_t pid, const std::string& uid_map, cons
 }
 
 bool uid_map_is_initial(std::string_view uid_map) {
-    auto lines = split(uid_map, '\n');
+    auto lines = split(uid_map, "\n");
     if (lines.size() > 1 && lines.back().empty()) lines.pop_back();
     if (lines.size() != 1) return false;
     std::vector<std::string_view> f;
-    for (auto w : split(lines[0], ' '))
+    for (auto w : split(lines[0], " "))
         if (!w.empty()) f.push_back(w);
     uint64_t v[3];
     return f.size() == 3 && parse_u64(f[0], v[0]) && parse_u64(f[1], v[1]) && parse_u64(f[2], v[2]) && v[0] == 0 &&

@@ -31,17 +31,8 @@ Result<void> send_iov(int sock, Msg type, iovec* iov, int n, int fd) {
     msghdr mh{};
     mh.msg_iov = iov;
     mh.msg_iovlen = size_t(n);
-    alignas(cmsghdr) char cbuf[CMSG_SPACE(sizeof(int))];
-    if (fd >= 0) {
-        std::memset(cbuf, 0, sizeof cbuf);
-        mh.msg_control = cbuf;
-        mh.msg_controllen = sizeof cbuf;
-        cmsghdr* c = CMSG_FIRSTHDR(&mh);
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(sizeof(int));
-        std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
-    }
+    OneFdControl control;
+    if (fd >= 0) control.attach(mh, fd);
     for (;;) {
         if (sendmsg(sock, &mh, MSG_NOSIGNAL) >= 0) return {};
         if (errno != EINTR) return Error::sys(std::string("send ") + msg_name(type), errno);

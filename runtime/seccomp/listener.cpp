@@ -10,6 +10,7 @@
 #include <cstring>
 #include <memory>
 
+#include "common/fd.hpp"
 #include "seccomp/program.hpp"
 #include "skiff_build.h"
 
@@ -101,16 +102,8 @@ oci::Result<void> send_listener(const oci::Seccomp& s, int listener_fd, int64_t 
         msghdr mh{};
         mh.msg_iov = &iov;
         mh.msg_iovlen = 1;
-        alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-        if (first) {
-            mh.msg_control = control;
-            mh.msg_controllen = sizeof control;
-            cmsghdr* c = CMSG_FIRSTHDR(&mh);
-            c->cmsg_level = SOL_SOCKET;
-            c->cmsg_type = SCM_RIGHTS;
-            c->cmsg_len = CMSG_LEN(sizeof(int));
-            std::memcpy(CMSG_DATA(c), &listener_fd, sizeof(int));
-        }
+        OneFdControl control;
+        if (first) control.attach(mh, listener_fd);
         ssize_t n = ::sendmsg(sock.get(), &mh, MSG_NOSIGNAL);
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) return oci::Error::sys(what + ": sendmsg", errno);

@@ -44,6 +44,21 @@ load helpers
 	[ "$output" = "box-under-test" ]
 }
 
+@test "uts: an empty hostname without a uts namespace leaves the caller's name alone" {
+	# Run inside a UTS namespace of the test's own named "outer": a runtime
+	# that set the empty name there would blank it (and, outside a test, the
+	# host's).  runc and crun set a hostname only when it is not empty.
+	cfg 'c["hostname"] = ""
+c["domainname"] = ""
+c["linux"]["namespaces"] = [n for n in c["linux"]["namespaces"] if n["type"] != "uts"]'
+	set_args hostname
+	run unshare --uts sh -c 'hostname outer && "$@" && hostname' sh \
+		"$RUNTIME" --root "$ROOT" run --bundle "$BUNDLE" "$ID" 3>&-
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "outer" ]  # seen by the container
+	[ "${lines[1]}" = "outer" ]  # still, afterwards
+}
+
 @test "process: env and cwd" {
 	cfg 'c["process"]["env"] = ["PATH=/bin", "FOO=bar baz", "EMPTY="]
 c["process"]["cwd"] = "/tmp"'

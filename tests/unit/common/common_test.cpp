@@ -13,6 +13,18 @@
 
 using namespace skiff;
 
+namespace {
+
+// A RunSpec whose argv outlives it.
+struct Cmd {
+    std::vector<std::string> words;
+    std::vector<char*> argv;
+    RunSpec spec;
+    explicit Cmd(std::vector<std::string> w) : words(std::move(w)), argv(c_strings(words)) { spec.argv = argv.data(); }
+};
+
+}  // namespace
+
 TEST_CASE("split keeps empty fields, fields drops them", "[common]") {
     auto s = split("a::b", ":");
     REQUIRE(s.size() == 3);
@@ -42,19 +54,17 @@ TEST_CASE("read_file returns the bytes or an error naming the path", "[common]")
 }
 
 TEST_CASE("run_command captures output, feeds input and reports the status", "[common]") {
-    RunSpec c;
-    c.argv = {"sh", "-c", "cat; echo err >&2; exit 3"};
-    c.input = "from stdin\n";
-    auto f = run_command(c);
+    Cmd c({"sh", "-c", "cat; echo err >&2; exit 3"});
+    c.spec.input = "from stdin\n";
+    auto f = run_command(c.spec);
     REQUIRE(f);
     CHECK(f->exited());
     CHECK(f->exit_code() == 3);
     CHECK_FALSE(f->success());
     CHECK(f->output == "from stdin\nerr");
 
-    c.argv = {"true"};
-    c.input.reset();
-    f = run_command(c);
+    Cmd t({"true"});
+    f = run_command(t.spec);
     REQUIRE(f);
     CHECK(f->success());
     CHECK(f->output.empty());
@@ -63,9 +73,8 @@ TEST_CASE("run_command captures output, feeds input and reports the status", "[c
 TEST_CASE("run_command: only fds 0-2 reach the program", "[common]") {
     UniqueFd leak(open("/dev/null", O_RDONLY));  // not CLOEXEC
     REQUIRE(leak.get() > 2);
-    RunSpec c;
-    c.argv = {"sh", "-c", "ls /proc/self/fd"};
-    auto f = run_command(c);
+    Cmd c({"sh", "-c", "ls /proc/self/fd"});
+    auto f = run_command(c.spec);
     REQUIRE(f);
     // 0, 1, 2 and the fd ls opens for the directory
     CHECK(fields(f->output, "\n").size() == 4);
@@ -73,35 +82,33 @@ TEST_CASE("run_command: only fds 0-2 reach the program", "[common]") {
 
 TEST_CASE("run_command: env, path, exec failure, timeout, output cap", "[common]") {
     std::vector<std::string> env{"ONLY=this"};
-    RunSpec c;
-    c.path = "/usr/bin/env";
-    c.argv = {"env"};
-    c.env = &env;
-    auto f = run_command(c);
+    auto envp = c_strings(env);
+    Cmd c({"env"});
+    c.spec.path = "/usr/bin/env";
+    c.spec.envp = envp.data();
+    auto f = run_command(c.spec);
     REQUIRE(f);
     CHECK(f->output == "ONLY=this");
 
-    RunSpec missing;
-    missing.path = "/nonexistent/prog";
-    f = run_command(missing);
+    Cmd missing({"prog"});
+    missing.spec.path = "/nonexistent/prog";
+    f = run_command(missing.spec);
     REQUIRE(f);
     CHECK(f->exit_code() == 127);
     CHECK(f->output.find("exec: No such file") != std::string::npos);
 
-    RunSpec slow;
-    slow.argv = {"sleep", "10"};
-    slow.timeout_ms = 100;
+    Cmd slow({"sleep", "10"});
+    slow.spec.timeout_ms = 100;
     const int64_t t0 = monotonic_ms();
-    f = run_command(slow);
+    f = run_command(slow.spec);
     REQUIRE(f);
     CHECK(f->timed_out);
     CHECK(f->term_signal() == SIGKILL);
     CHECK(monotonic_ms() - t0 < 5000);
 
-    RunSpec big;
-    big.argv = {"sh", "-c", "head -c 100000 /dev/zero"};
-    big.max_output = 1000;
-    f = run_command(big);
+    Cmd big({"sh", "-c", "head -c 100000 /dev/zero"});
+    big.spec.max_output = 1000;
+    f = run_command(big.spec);
     REQUIRE(f);
     CHECK(f->success());  // the rest was read and dropped: no SIGPIPE, no hang
     CHECK(f->output.size() == 1000);

@@ -43,6 +43,17 @@ TEST_CASE("plan_namespaces: hostname and domainname travel in the plan", "[names
     auto q = plan_namespaces(c, HostFacts{});
     REQUIRE(q.ok());
     CHECK(q->domainname == std::optional<std::string>(""));
+
+    // Without a UTS namespace of its own, empty names are never set: that
+    // would blank the host's hostname (validation refuses non-empty ones).
+    auto host_uts = with_namespaces({oci::NamespaceType::Mount});
+    host_uts.hostname = "";
+    host_uts.domainname = "";
+    auto h = plan_namespaces(host_uts, HostFacts{});
+    REQUIRE(h.ok());
+    CHECK_FALSE(h->new_uts);
+    CHECK_FALSE(h->hostname);
+    CHECK_FALSE(h->domainname);
 }
 
 TEST_CASE("plan_namespaces: who writes the id maps follows the host facts", "[namespaces]") {
