@@ -20,6 +20,7 @@ class FsManager : public Manager {
     std::string stats_json() const override;
     uint64_t oom_count() const override;
     UniqueFd watch_oom() const override;
+    oci::Result<UniqueFd> open_for_process(const std::string& sub) const override;
     oci::Result<void> destroy() override;
 
   protected:

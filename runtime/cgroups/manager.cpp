@@ -66,6 +66,18 @@ UniqueFd FsManager::watch_oom() const {
     return UniqueFd(open((placement_.path + "/memory.events").c_str(), O_RDONLY | O_CLOEXEC));
 }
 
+Result<UniqueFd> FsManager::open_for_process(const std::string& sub) const {
+    if (placement_.path.empty()) {
+        if (!sub.empty()) return oci::Error::msg("--cgroup: the container has no cgroup");
+        return UniqueFd();
+    }
+    if (sub.find("..") != std::string::npos) return oci::Error::msg("--cgroup \"" + sub + "\": must not contain \"..\"");
+    const std::string path = sub.empty() ? placement_.path : placement_.path + "/" + sub;
+    UniqueFd fd(open(path.c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC));
+    if (!fd) return oci::Error::sys("open cgroup \"" + path + "\"", errno);
+    return fd;
+}
+
 Result<void> FsManager::destroy() { return cgroups::destroy(placement_.path, placement_.created); }
 
 namespace {

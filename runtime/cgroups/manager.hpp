@@ -100,6 +100,9 @@ class Manager {
     // memory.events, which signals a new OOM with POLLPRI; invalid without
     // the memory controller.
     virtual UniqueFd watch_oom() const = 0;
+    // exec: the cgroup, or `sub` below it (runc's --cgroup), as an
+    // O_DIRECTORY fd for CLONE_INTO_CGROUP; invalid without a cgroup.
+    virtual oci::Result<UniqueFd> open_for_process(const std::string& sub) const = 0;
     // delete: what is left in the cgroup killed, the cgroup and every cgroup
     // skiff made removed, a systemd scope stopped.
     virtual oci::Result<void> destroy() = 0;

@@ -29,7 +29,7 @@ std::string limit_text(rlim_t v) { return v == RLIM_INFINITY ? "unlimited" : std
 
 class Checker {
   public:
-    Checker(const HostFacts& h, std::vector<CheckItem>& out) : h_(h), out_(out) {}
+    Checker(const HostProbe& h, std::vector<CheckItem>& out) : h_(h), out_(out) {}
 
     void add(std::string name, Verdict v, std::string detail) { out_.push_back({std::move(name), v, std::move(detail)}); }
 
@@ -173,13 +173,13 @@ class Checker {
     }
 
   private:
-    const HostFacts& h_;
+    const HostProbe& h_;
     std::vector<CheckItem>& out_;
 };
 
 }  // namespace
 
-std::vector<CheckItem> bundle_checks(const std::string& bundle, const HostFacts& h) {
+std::vector<CheckItem> bundle_checks(const std::string& bundle, const HostProbe& h) {
     std::vector<CheckItem> out;
     Checker ck(h, out);
     auto cfg = oci::load_config(bundle + "/config.json");

@@ -86,19 +86,12 @@ std::string join(const std::vector<std::string>& v, const char* sep = " ") {
 
 }  // namespace
 
-CgroupLayout detect_cgroup_layout() {
-    if (fs_is("/sys/fs/cgroup", CGROUP2_SUPER_MAGIC)) return CgroupLayout::Unified;
-    if (fs_is("/sys/fs/cgroup", TMPFS_MAGIC) && fs_is("/sys/fs/cgroup/unified", CGROUP2_SUPER_MAGIC))
-        return CgroupLayout::Hybrid;
-    return CgroupLayout::Legacy;
-}
-
-bool HostFacts::has_controller(const std::string& c) const {
+bool HostProbe::has_controller(const std::string& c) const {
     return std::find(controllers.begin(), controllers.end(), c) != controllers.end();
 }
 
-HostFacts probe_host() {
-    HostFacts h;
+HostProbe probe_host() {
+    HostProbe h;
     h.layout = detect_cgroup_layout();
     if (h.layout == CgroupLayout::Unified) h.cgroup2_path = "/sys/fs/cgroup";
     if (h.layout == CgroupLayout::Hybrid) h.cgroup2_path = "/sys/fs/cgroup/unified";
@@ -151,7 +144,7 @@ HostFacts probe_host() {
     return h;
 }
 
-std::vector<CheckItem> host_checks(const HostFacts& h) {
+std::vector<CheckItem> host_checks(const HostProbe& h) {
     std::vector<CheckItem> out;
     auto add = [&](std::string name, Verdict v, std::string detail) {
         out.push_back({std::move(name), v, std::move(detail)});

@@ -7,20 +7,19 @@
 #include <string>
 #include <vector>
 
+#include "linux/host.hpp"
 #include "ocispec/config.hpp"
 
 namespace skiff::cli {
 
-enum class CgroupLayout { Unified, Hybrid, Legacy };
-
-// statfs of /sys/fs/cgroup (and /sys/fs/cgroup/unified).
-CgroupLayout detect_cgroup_layout();
+using linux::CgroupLayout;
+using linux::detect_cgroup_layout;
 
 struct IdRange {
     uint32_t start = 0, count = 0;
 };
 
-struct HostFacts {
+struct HostProbe {
     CgroupLayout layout = CgroupLayout::Legacy;
     std::string cgroup2_path;              // the v2 hierarchy, "" when there is none
     std::vector<std::string> controllers;  // its cgroup.controllers
@@ -40,7 +39,7 @@ struct HostFacts {
     bool has_controller(const std::string& c) const;
 };
 
-HostFacts probe_host();
+HostProbe probe_host();
 
 enum class Verdict { Ok, Warn, Fail };
 
@@ -50,8 +49,8 @@ struct CheckItem {
     std::string detail;
 };
 
-std::vector<CheckItem> host_checks(const HostFacts& h);
+std::vector<CheckItem> host_checks(const HostProbe& h);
 // Loads and validates <bundle>/config.json, then judges each field against h.
-std::vector<CheckItem> bundle_checks(const std::string& bundle, const HostFacts& h);
+std::vector<CheckItem> bundle_checks(const std::string& bundle, const HostProbe& h);
 
 }  // namespace skiff::cli

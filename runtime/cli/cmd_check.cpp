@@ -65,7 +65,7 @@ int run_check(Context& ctx, const Parsed& p) {
     std::string format = p.get("format", "table");
     if (format != "table" && format != "json")
         return usage_error(ctx, "invalid format \"" + format + "\": expected table or json");
-    HostFacts h = probe_host();
+    HostProbe h = probe_host();
     std::vector<CheckItem> host = host_checks(h);
     std::vector<CheckItem> bundle;
     std::string bundle_dir;

@@ -72,7 +72,7 @@ const oci::Strings& known_mount_options() {
 }
 
 oci::Features build_features() {
-    HostFacts h = probe_host();
+    HostProbe h = probe_host();
     oci::Features f;
     f.ociVersionMin = "1.0.0";
     f.ociVersionMax = SKIFF_SPEC_VERSION;

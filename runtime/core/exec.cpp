@@ -14,10 +14,10 @@
 #include <cstring>
 #include <optional>
 
-#include "cgroups/cgroup.hpp"
 #include "common/file.hpp"
 #include "common/log.hpp"
 #include "common/timings.hpp"
+#include "core/cgroup_record.hpp"
 #include "core/container.hpp"
 #include "core/lifecycle.hpp"
 #include "linux/namespaces.hpp"
@@ -166,20 +166,7 @@ Result<int> exec(const GlobalOptions& g, const ExecOptions& o) {
         spec.console_cols = process.consoleSize->width;
     }
 
-    UniqueFd cg;
-    if (!rec.cgroup_path.empty()) {
-        std::string path = rec.cgroup_path;
-        if (!o.cgroup.empty()) {
-            if (o.cgroup.find("..") != std::string::npos)
-                return Error::msg("--cgroup \"" + o.cgroup + "\": must not contain \"..\"");
-            path += "/" + o.cgroup;
-        }
-        int fd = open(path.c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-        if (fd < 0) return Error::sys("open cgroup \"" + path + "\"", errno);
-        cg.reset(fd);
-    } else if (!o.cgroup.empty()) {
-        return Error::msg("--cgroup: container " + o.id + " has no cgroup");
-    }
+    TRY_ASSIGN(UniqueFd cg, cgroup_manager(rec)->open_for_process(o.cgroup));
 
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) return Error::sys("socketpair", errno);

@@ -5,7 +5,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <fstream>
 
 #include "common/log.hpp"
 #include "common/timings.hpp"
@@ -116,7 +115,7 @@ Result<void> remove(const GlobalOptions& g, const DeleteOptions& o) {
             if (c->status == Status::Paused && !c->rec.cgroup_path.empty()) {
                 // A frozen init cannot die: kill through the cgroup, then thaw.
                 (void)signal_all(c->rec, SIGKILL);
-                std::ofstream(c->rec.cgroup_path + "/cgroup.freeze") << "0";
+                (void)cgroup_manager(c->rec)->freeze(false, 0);  // thaw; the kill is waited for below
             }
             // Without a cgroup or pid namespace only the init can be
             // reached; destroy() kills it in any case.

@@ -212,3 +212,23 @@ TEST_CASE("manager: systemd destroy with no systemd to answer still removes the 
     CHECK_FALSE(fs::exists(p.path));
     CHECK(fs::exists(t.root + "/system.slice"));
 }
+
+TEST_CASE("manager: exec's process goes into the cgroup or a sub-cgroup of it", "[cgroups][manager]") {
+    FakeTree t;
+    t.mkcg("c/sub", {});
+    auto m = make_manager(fs_placement(t.root + "/c"), t.root);
+    auto whole = m->open_for_process("");
+    REQUIRE(whole.ok());
+    CHECK(whole->get() >= 0);
+    auto sub = m->open_for_process("sub");
+    REQUIRE(sub.ok());
+    CHECK(sub->get() >= 0);
+    CHECK_THAT(m->open_for_process("../escape").error().message, Catch::Contains("must not contain \"..\""));
+    CHECK_THAT(m->open_for_process("missing").error().message, Catch::Contains("missing"));
+
+    auto none = make_manager(Placement{});
+    auto no_fd = none->open_for_process("");
+    REQUIRE(no_fd.ok());
+    CHECK(no_fd->get() < 0);  // no cgroup: the process stays where exec is
+    CHECK_THAT(none->open_for_process("sub").error().message, Catch::Contains("no cgroup"));
+}

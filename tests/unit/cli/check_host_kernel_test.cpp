@@ -9,7 +9,7 @@
 using namespace skiff::cli;
 
 TEST_CASE("check: host probes agree with this machine", "[cli][check][root]") {
-    HostFacts h = probe_host();
+    HostProbe h = probe_host();
     CHECK(h.kernel_major >= 5);
     CHECK(h.pidfd);
     CHECK(h.clone3);

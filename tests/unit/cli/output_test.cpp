@@ -22,8 +22,8 @@ void write_file(const std::string& p, const std::string& s) { REQUIRE(unit::writ
 
 // A host that offers what the default spec asks for, without probing this
 // one: the verdicts must not depend on who runs the test or where.
-HostFacts plain_host() {
-    HostFacts h;
+HostProbe plain_host() {
+    HostProbe h;
     h.layout = CgroupLayout::Unified;
     h.cgroup2_path = "/sys/fs/cgroup";
     h.controllers = {"cpuset", "cpu", "io", "memory", "pids"};
@@ -96,7 +96,7 @@ TEST_CASE("list/state on a hand-made state dir", "[cli][output]") {
 TEST_CASE("check: a default spec without rootfs fails on root.path only", "[cli][check]") {
     TempDir t;
     write_file(t.path + "/config.json", oci::write_config(default_spec({}), true));
-    HostFacts h = plain_host();
+    HostProbe h = plain_host();
     auto items = bundle_checks(t.path, h);
     const CheckItem* cfg = find_item(items, "config.json");
     REQUIRE(cfg);
@@ -123,7 +123,7 @@ TEST_CASE("check: per-field verdicts against fixed host facts", "[cli][check]") 
     c.linux->resources->memory = mem;
     write_file(t.path + "/config.json", oci::write_config(c, true));
 
-    HostFacts h;
+    HostProbe h;
     h.layout = CgroupLayout::Hybrid;
     h.cgroup2_path = "/sys/fs/cgroup/unified";
     h.controllers = {"hugetlb"};
