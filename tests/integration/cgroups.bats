@@ -259,6 +259,29 @@ assert int(sys.argv[1]) in pids and int(sys.argv[2]) in pids, pids' "$(container
 	not pid_alive "$sub"
 }
 
+# runc's exec --cgroup: the process goes into a sub-cgroup of the container's.
+@test "cgroups: exec --cgroup places the process in a sub-cgroup; .. is refused" {
+	cfg 'c["linux"]["namespaces"] = [n for n in c["linux"]["namespaces"] if n["type"] != "cgroup"]'
+	start_container "$ID" sleep 100
+	mkdir "$CGDIR/sub"
+	# (on a hybrid host the v1 hierarchies are listed too)
+	run rt exec "$ID" grep '^0::' /proc/self/cgroup
+	[ "$status" -eq 0 ]
+	[ "$output" = "0::$CG" ]
+	run rt exec --cgroup sub "$ID" grep '^0::' /proc/self/cgroup
+	[ "$status" -eq 0 ]
+	[ "$output" = "0::$CG/sub" ]
+	run rt exec --cgroup ../../elsewhere "$ID" true
+	[ "$status" -ne 0 ]
+	[[ "$output" == *'"../../elsewhere": must not contain ".."'* ]]
+	run rt exec --cgroup missing "$ID" true
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"$CGDIR/missing"* ]]
+	rt_bg delete --force "$ID"
+	[ "$status" -eq 0 ]
+	[ ! -d "/sys/fs/cgroup$CG_BASE" ]
+}
+
 # runc: kill --all of a stopped container signals what is left in its
 # cgroup; without a pid namespace the init's children outlive it.
 @test "cgroups: kill --all of a stopped container without a pid namespace kills what is left" {
