@@ -156,7 +156,7 @@ Result<Created> create_container(const GlobalOptions& g, const CreateOptions& o,
     rec.bundle = o.bundle;
     rec.rootfs = cfg.root ? (cfg.root->path.front() == '/' ? cfg.root->path : o.bundle + "/" + cfg.root->path) : "";
     rec.created = rfc3339_now();
-    rec.owner_uid = geteuid();
+    rec.owner_uid = host.euid;
     if (cfg.annotations) rec.annotations = *cfg.annotations;
     record_cgroup(rec, cgroup->placement());
     rec.has_pid_namespace = spec.ns.new_pid || spec.ns.pid_join;
