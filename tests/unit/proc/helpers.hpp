@@ -10,6 +10,7 @@
 #include <cstring>
 #include <string>
 
+#include "common/fd.hpp"
 #include "proc/protocol.hpp"
 
 namespace skiff::proc::test {
@@ -58,16 +59,8 @@ inline void send_raw(int sock, const void* data, size_t len, int fd = -1) {
     msghdr mh{};
     mh.msg_iov = &iov;
     mh.msg_iovlen = 1;
-    alignas(cmsghdr) char cbuf[CMSG_SPACE(sizeof(int))] = {};
-    if (fd >= 0) {
-        mh.msg_control = cbuf;
-        mh.msg_controllen = sizeof cbuf;
-        cmsghdr* c = CMSG_FIRSTHDR(&mh);
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(sizeof(int));
-        std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
-    }
+    skiff::OneFdControl control;
+    if (fd >= 0) control.attach(mh, fd);
     REQUIRE(sendmsg(sock, &mh, 0) == ssize_t(len));
 }
 

@@ -25,17 +25,11 @@ namespace {
 bool send_fd(int sock, int fd) {
     char byte = 'f';
     iovec iov{&byte, 1};
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
     msghdr mh{};
     mh.msg_iov = &iov;
     mh.msg_iovlen = 1;
-    mh.msg_control = control;
-    mh.msg_controllen = sizeof control;
-    cmsghdr* c = CMSG_FIRSTHDR(&mh);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
+    skiff::OneFdControl control;
+    control.attach(mh, fd);
     return ::sendmsg(sock, &mh, MSG_NOSIGNAL) == 1;
 }
 
