@@ -116,17 +116,17 @@ oci::Config stored_config_if_hooks(const ContainerRecord& r) {
 
 std::string state_json(const ContainerRecord& r, oci::Status s) { return oci::write_state(to_oci_state(r, s)); }
 
-Result<void> start_locked(StateDir& dir, const ContainerRecord& r, pid_t notify_mainpid) {
-    TRY_ASSIGN(UniqueFd pidfd, open_init_pidfd(r));
-    // bound before the release, so an early READY=1 is not lost
-    TRY_ASSIGN(NotifyRelay relay, NotifyRelay::open(dir.path()));
+namespace {
+// The fifo handshake of `start`: the init opens exec.fifo for writing, writes
+// a byte, and holds it until execve.
+Result<void> release_by_fifo(StateDir& dir, int pidfd_raw) {
     int fifo = openat(dir.fd(), "exec.fifo", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (fifo < 0) return Error::sys("open " + dir.path() + "/exec.fifo", errno);
     UniqueFd fifo_fd(fifo);
     // The init opens the fifo for writing once we hold the read end; it
     // then writes one byte.  If the init dies instead, its pidfd fires.
     for (;;) {
-        pollfd p[2] = {{fifo, POLLIN, 0}, {pidfd.get(), POLLIN, 0}};
+        pollfd p[2] = {{fifo, POLLIN, 0}, {pidfd_raw, POLLIN, 0}};
         int n = poll(p, 2, -1);
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) return Error::sys("wait for container init", errno);
@@ -146,6 +146,22 @@ Result<void> start_locked(StateDir& dir, const ContainerRecord& r, pid_t notify_
         if (n < 0 && errno == EINTR) continue;
         char b;
         if (n < 0 || (p.revents & POLLHUP) || read(fifo, &b, 1) <= 0) break;
+    }
+    return {};
+}
+}  // namespace
+
+Result<void> start_locked(StateDir& dir, const ContainerRecord& r, pid_t notify_mainpid, int init_sock) {
+    TRY_ASSIGN(UniqueFd pidfd, open_init_pidfd(r));
+    // bound before the release, so an early READY=1 is not lost
+    TRY_ASSIGN(NotifyRelay relay, NotifyRelay::open(dir.path()));
+    if (init_sock >= 0) {
+        // `run`: the init shares our memory until its execve; nothing of
+        // ours runs until the socket's EOF says it is gone (protocol.hpp).
+        TRY(proc::send_msg(init_sock, proc::Msg::Start));
+        TRY(proc::wait_eof(init_sock));
+    } else {
+        TRY(release_by_fifo(dir, pidfd.get()));
     }
     oci::Config cfg = stored_config_if_hooks(r);
     if (cfg.hooks) {

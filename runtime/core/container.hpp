@@ -3,12 +3,14 @@
 
 #include <sys/types.h>
 
+#include <memory>
 #include <string>
 
 #include "common/fd.hpp"
 #include "core/options.hpp"
 #include "core/state_store.hpp"
 #include "ocispec/error.hpp"
+#include "proc/init.hpp"
 
 namespace skiff::core {
 
@@ -67,10 +69,12 @@ oci::Result<UniqueFd> connect_console_socket(const std::string& path);
 // and the fd as SCM_RIGHTS.  conmon and containerd read only the fd.
 oci::Result<void> send_console_master(int console_sock, int master);
 
-// The fifo handshake that releases the init; then poststart hooks; then,
-// for a container created with NOTIFY_SOCKET, the wait for its READY=1,
-// passed on with MAINPID=notify_mainpid (0: the init) after unlocking dir.
-oci::Result<void> start_locked(StateDir& dir, const ContainerRecord& r, pid_t notify_mainpid = 0);
+// Releases the init: the fifo handshake, or with init_sock >= 0 (`run`)
+// Start on that socket; either way waits for its execve.  Then poststart
+// hooks; then, for a container created with NOTIFY_SOCKET, the wait for its
+// READY=1, passed on with MAINPID=notify_mainpid (0: the init) after
+// unlocking dir.
+oci::Result<void> start_locked(StateDir& dir, const ContainerRecord& r, pid_t notify_mainpid = 0, int init_sock = -1);
 
 // Kill what is left, remove the cgroup, run poststop hooks, remove the state dir.
 oci::Result<void> destroy(StateDir& dir, const ContainerRecord& r);
@@ -93,7 +97,18 @@ struct Created {
     ContainerRecord record;
     UniqueFd pidfd;
     UniqueFd console_master;  // foreground run with terminal and no --console-socket
+    // The init shares our memory until its execve (proc/spawn.hpp): its
+    // spec and our end of its socket live until then.
+    std::unique_ptr<proc::InitSpec> spec;
+    UniqueFd init_sock;
 };
-oci::Result<Created> create_container(const GlobalOptions& g, const CreateOptions& o, bool foreground);
+
+// How the init waits to be started.
+enum class Release {
+    Fifo,     // `create`: exec.fifo, opened by a later `start`
+    Message,  // `run`: Start on the sync socket, no exec.fifo
+};
+oci::Result<Created> create_container(const GlobalOptions& g, const CreateOptions& o, bool foreground,
+                                      Release release);
 
 }  // namespace skiff::core

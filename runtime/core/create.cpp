@@ -79,7 +79,7 @@ Result<void> serve_init(const proc::InitSpec& spec, int sock, ChildGuard& child,
 
 }  // namespace
 
-Result<Created> create_container(const GlobalOptions& g, const CreateOptions& o, bool foreground) {
+Result<Created> create_container(const GlobalOptions& g, const CreateOptions& o, bool foreground, Release release) {
     TRY(oci::validate_container_id(o.id));
     const std::string config_path = o.bundle + "/config.json";
     TRY_ASSIGN(oci::Config cfg, oci::load_config(config_path));
@@ -103,8 +103,11 @@ Result<Created> create_container(const GlobalOptions& g, const CreateOptions& o,
     const linux::HostFacts& host = g.host;
     TRY(check_state_root(host, g.root));
     TRY_ASSIGN(StateDir dir, StateDir::create(g.root, o.id));
-    if (mkfifoat(dir.fd(), "exec.fifo", 0622) < 0) return Error::sys("mkfifo " + dir.path() + "/exec.fifo", errno);
-    fchmodat(dir.fd(), "exec.fifo", 0622, 0);  // umask-proof: the init may be any uid
+    if (release == Release::Fifo) {
+        if (mkfifoat(dir.fd(), "exec.fifo", 0622) < 0)
+            return Error::sys("mkfifo " + dir.path() + "/exec.fifo", errno);
+        fchmodat(dir.fd(), "exec.fifo", 0622, 0);  // umask-proof: the init may be any uid
+    }
     timings::mark("state dir");
     TRY(failpoint("after-state-dir"));
     TRY(prepare_notify(cfg, dir.path()));  // may add NOTIFY_SOCKET to process.env
@@ -119,7 +122,10 @@ Result<Created> create_container(const GlobalOptions& g, const CreateOptions& o,
 
 
     // --- plan everything in the parent ---
-    proc::InitSpec spec;
+    // On the heap, not on our stack: the init shares our memory and reads
+    // its spec after we returned (proc/spawn.hpp).
+    auto spec_box = std::make_unique<proc::InitSpec>();
+    proc::InitSpec& spec = *spec_box;
     TRY_ASSIGN(spec.ns, linux::plan_namespaces(cfg, host));
     TRY(check_rootless_config(host, cfg));
     linux::RootfsOptions ro;
@@ -179,9 +185,13 @@ Result<Created> create_container(const GlobalOptions& g, const CreateOptions& o,
     spec.sync_fd = child_sock.get();
     // The init reaches exec.fifo through an O_PATH fd of the fifo itself:
     // a directory fd would be a way out of the rootfs (proc/fds.hpp).
-    UniqueFd fifo_path(openat(dir.fd(), "exec.fifo", O_PATH | O_NOFOLLOW | O_CLOEXEC));
-    if (!fifo_path) return Error::sys("open " + dir.path() + "/exec.fifo", errno);
+    UniqueFd fifo_path;
+    if (release == Release::Fifo) {
+        fifo_path.reset(openat(dir.fd(), "exec.fifo", O_PATH | O_NOFOLLOW | O_CLOEXEC));
+        if (!fifo_path) return Error::sys("open " + dir.path() + "/exec.fifo", errno);
+    }
     spec.fifo_fd = fifo_path.get();
+    spec.start_by_message = release == Release::Message;
     spec.terminal = terminal;
     spec.hook_sync = cfg.hooks && (has_hooks(cfg.hooks->prestart) || has_hooks(cfg.hooks->createRuntime) ||
                                    has_hooks(cfg.hooks->createContainer) || has_hooks(cfg.hooks->startContainer));
@@ -206,6 +216,7 @@ Result<Created> create_container(const GlobalOptions& g, const CreateOptions& o,
     rec.pid_start_time = process_start_time(rec.pid);
     TRY(dir.save_init_pid(rec.pid, rec.pid_start_time));
     TRY(failpoint("after-clone"));
+    TRY(proc::send_msg(parent_sock.get(), proc::Msg::Begin));  // the init's turn
 
     UniqueFd master;
     if (auto served = serve_init(spec, parent_sock.get(), child, cfg, rec, console_sock.get(), master);
@@ -233,12 +244,21 @@ Result<Created> create_container(const GlobalOptions& g, const CreateOptions& o,
     }
     cg.commit();
     dir.commit();
-    Created out{std::move(dir), std::move(rec), child.release_pidfd(), std::move(master)};
+    Created out{std::move(dir), std::move(rec), child.release_pidfd(), std::move(master), std::move(spec_box),
+                std::move(parent_sock)};
     return out;
 }
 
+// Reachable, so not a leak to LeakSanitizer; external, so the store stays.
+proc::InitSpec* g_waiting_init_spec = nullptr;
+
 Result<void> create(const GlobalOptions& g, const CreateOptions& o) {
-    TRY_ASSIGN(Created c, create_container(g, o, false));
+    TRY_ASSIGN(Created c, create_container(g, o, false, Release::Fifo));
+    // The init shares our memory and waits on exec.fifo, then for our
+    // exit (protocol.hpp, "turns"): its spec must never be freed (nor its
+    // memory reused), and our socket end must close only when we exit.
+    g_waiting_init_spec = c.spec.release();
+    (void)c.init_sock.release();
     return {};
 }
 

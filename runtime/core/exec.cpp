@@ -190,7 +190,8 @@ Result<int> exec(const GlobalOptions& g, const ExecOptions& o) {
             join_pid = false;
         }
     }
-    auto spawned = proc::spawn_exec(spec, cg.get());
+    spec.cgroup_fd = cg.get();
+    auto spawned = proc::spawn_exec(spec);
     // Going back matters only for later children, and exec forks none after
     // this; inside a user namespace (podman rootless) it can be refused.
     if (join_pid && setns(own_pidns.get(), CLONE_NEWPID) < 0)
@@ -199,6 +200,7 @@ Result<int> exec(const GlobalOptions& g, const ExecOptions& o) {
     timings::mark("clone3");
     std::optional<ChildGuard> child(std::in_place, spawned->pid, std::move(spawned->pidfd));
     child_sock.reset();
+    TRY(proc::send_msg(parent_sock.get(), proc::Msg::Begin));  // the child's turn
 
     // The process's requests until Ready (proc/protocol.hpp, "exec").
     UniqueFd master;
@@ -224,6 +226,8 @@ Result<int> exec(const GlobalOptions& g, const ExecOptions& o) {
     }
     h.child_died = [&] { return Error::msg("exec process " + child->reap().describe()); };
     TRY(proc::serve(parent_sock.get(), h));
+    // It shares our memory (spec included) until its execve.
+    TRY(proc::wait_eof(parent_sock.get()));
     timings::mark("process ready");
     if (!o.pid_file.empty()) TRY(write_pid_file(o.pid_file, child->pid()));
     UniqueFd pidfd = child->release_pidfd();

@@ -16,9 +16,9 @@ using oci::Error;
 using oci::Result;
 
 Result<int> run(const GlobalOptions& g, const CreateOptions& o) {
-    TRY_ASSIGN(Created c, create_container(g, o, !o.detach));
+    TRY_ASSIGN(Created c, create_container(g, o, !o.detach, Release::Message));
     // a foreground skiff stays the init's parent: systemd should watch it
-    auto started = start_locked(c.dir, c.record, o.detach ? 0 : getpid());
+    auto started = start_locked(c.dir, c.record, o.detach ? 0 : getpid(), c.init_sock.get());
     if (!started) {
         (void)destroy(c.dir, c.record);
         return std::move(started).error();

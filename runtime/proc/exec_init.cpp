@@ -67,6 +67,7 @@ Result<void> setup(ExecSpec& s, UniqueFd& slave) {
     if (s.terminal) {
         TRY_ASSIGN(UniqueFd master, open_pty(s, slave));
         TRY(send_msg(s.sync_fd, Msg::ConsoleMaster, master.get()));
+        TRY(expect_msg(s.sync_fd, Msg::Taken));
     }
     TRY(linux::resolve_home(s.process));
     if (chdir(linux::exec_cwd(s.process)) < 0)
@@ -76,61 +77,61 @@ Result<void> setup(ExecSpec& s, UniqueFd& slave) {
     UniqueFd listener;
     if (s.seccomp && s.seccomp_early) {  // see init.cpp
         TRY_ASSIGN(listener, seccomp::load(*s.seccomp));
-        if (listener) TRY(send_msg(s.sync_fd, Msg::SeccompListener, listener.get()));
+        if (listener) {
+            TRY(send_msg(s.sync_fd, Msg::SeccompListener, listener.get()));
+            TRY(expect_msg(s.sync_fd, Msg::Taken));
+        }
     }
     TRY(linux::apply_identity(s.process));
     return {};
 }
 
-// fork_in_pidns (see init.hpp): returns only in the real process, which is
-// in every namespace of the container already.  The two share the sync
-// socket, and the real process must not speak before Forked is out:
-// otherwise the parent could take its Ready first and wait on the
-// intermediate's pidfd.  So it waits for one byte the intermediate writes
-// once Forked is sent, and exits without it (the parent then sees EOF).
-void become_pidns_child(ExecSpec& s, int cgroup_fd) {
-    int order[2] = {-1, -1};
+[[noreturn]] void exec_process(ExecSpec& s);
+
+// The real process of fork_in_pidns: in every namespace of the container
+// already.  It shares the sync socket with the intermediate and speaks only
+// after the parent's Taken for Forked, so the parent never takes its
+// messages for the intermediate's.
+void run_pidns_child(void* spec) {
+    auto& s = *static_cast<ExecSpec*>(spec);
+    if (!expect_msg(s.sync_fd, Msg::Taken)) _exit(1);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);  // a clone does not inherit it
+    s.join_flags = 0;
+    exec_process(s);
+}
+
+// fork_in_pidns (see init.hpp), in the intermediate: join, clone the real
+// process, report it, exit.
+[[noreturn]] void become_pidns_child(ExecSpec& s) {
     Result<Spawned> c = Error::msg("");
-    if (pipe2(order, O_CLOEXEC) < 0)
-        c = Error::sys("pipe", errno);
-    else if (setns(s.init_pidfd, s.join_flags | CLONE_NEWPID) < 0)
+    if (setns(s.init_pidfd, s.join_flags | CLONE_NEWPID) < 0)
         c = Error::sys("join the container's namespaces", errno);
     else
-        c = clone_child(CLONE_PARENT, cgroup_fd);
+        c = clone_child(CLONE_PARENT, s.cgroup_fd, run_pidns_child, &s);
     if (!c) {
         (void)send_fail(s.sync_fd, c.error());
         _exit(1);
     }
-    if (c->pid == 0) {
-        close(order[1]);
-        char go;
-        ssize_t n;
-        do {
-            n = read(order[0], &go, 1);
-        } while (n < 0 && errno == EINTR);
-        if (n != 1) _exit(1);
-        close(order[0]);
-        s.join_flags = 0;
-        return;
-    }
-    close(order[0]);
-    if (!send_forked(s.sync_fd, c->pid, c->pidfd.get())) _exit(1);
-    while (write(order[1], "1", 1) < 0 && errno == EINTR) {}
+    (void)send_forked(s.sync_fd, c->pid, c->pidfd.get());
     _exit(0);
 }
 
-[[noreturn]] void exec_main(ExecSpec& s, int cgroup_fd) {
+void exec_main(void* spec) {
+    auto& s = *static_cast<ExecSpec*>(spec);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     {
         // the cgroup dir is needed only for fork_in_pidns's second clone3
-        int keep[] = {s.sync_fd, s.init_pidfd, s.fork_in_pidns ? cgroup_fd : -1};
+        int keep[] = {s.sync_fd, s.init_pidfd, s.fork_in_pidns ? s.cgroup_fd : -1};
         std::sort(std::begin(keep), std::end(keep));
         close_fds_except(keep, std::size(keep), s.preserve_fds);
     }
-    if (s.fork_in_pidns) {
-        become_pidns_child(s, cgroup_fd);
-        prctl(PR_SET_PDEATHSIG, SIGKILL);  // a fork does not inherit it
-    }
+    // Our turn (protocol.hpp); EOF: the parent died before PDEATHSIG was set.
+    if (!expect_msg(s.sync_fd, Msg::Begin)) _exit(1);
+    if (s.fork_in_pidns) become_pidns_child(s);
+    exec_process(s);
+}
+
+[[noreturn]] void exec_process(ExecSpec& s) {
     reset_signals();
 
     UniqueFd slave;
@@ -166,11 +167,9 @@ void become_pidns_child(ExecSpec& s, int cgroup_fd) {
 
 }  // namespace
 
-Result<Spawned> spawn_exec(ExecSpec& spec, int cgroup_fd) {
+Result<Spawned> spawn_exec(ExecSpec& spec) {
     make_undumpable();
-    TRY_ASSIGN(Spawned s, clone_child(0, cgroup_fd));
-    if (s.pid == 0) exec_main(spec, cgroup_fd);
-    return s;
+    return clone_child(0, spec.cgroup_fd, exec_main, &spec);
 }
 
 }  // namespace skiff::proc

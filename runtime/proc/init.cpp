@@ -130,6 +130,7 @@ Result<void> setup(InitSpec& s, UniqueFd& slave, UniqueFd& listener) {
             if (ioctl(con.master.get(), TIOCSWINSZ, &ws) < 0) return Error::sys("set console size", errno);
         }
         TRY(send_msg(s.sync_fd, Msg::ConsoleMaster, con.master.get()));
+        TRY(expect_msg(s.sync_fd, Msg::Taken));
         slave = std::move(con.slave);
         TRY(take_console(slave.get(), s.process));
     }
@@ -177,7 +178,10 @@ Result<void> setup(InitSpec& s, UniqueFd& slave, UniqueFd& listener) {
         // the identity switch may drop: load it now (as runc).  A notify
         // listener must also reach the agent while skiff still runs.
         TRY_ASSIGN(listener, seccomp::load(*s.seccomp));
-        if (listener) TRY(send_msg(s.sync_fd, Msg::SeccompListener, listener.get()));
+        if (listener) {
+            TRY(send_msg(s.sync_fd, Msg::SeccompListener, listener.get()));
+            TRY(expect_msg(s.sync_fd, Msg::Taken));
+        }
         timings::mark("child: seccomp");
     }
     TRY(linux::apply_identity(s.process));
@@ -185,14 +189,15 @@ Result<void> setup(InitSpec& s, UniqueFd& slave, UniqueFd& listener) {
     // the container's root fd: not needed while waiting for `start`
     if (s.rootfs.impl) s.rootfs.impl->root.reset();
     TRY(failpoint("before-exec-wait"));
-    TRY(send_ready(s.sync_fd, timings::g_enabled ? timings::serialize() : std::string()));
+    // Marks made in shared memory are the parent's already.
+    const std::string marks = timings::g_enabled && !children_share_memory() ? timings::serialize() : std::string();
+    TRY(send_ready(s.sync_fd, marks));
     // The parent records the container, then says so.  Until then its
     // death (SIGKILL included) must take the init with it: an init nobody
     // recorded could never be found by delete.  Only after Recorded may the
     // parent exit and leave the init waiting for `start`.
     TRY(expect_msg(s.sync_fd, Msg::Recorded));
     prctl(PR_SET_PDEATHSIG, 0);
-    TRY(send_msg(s.sync_fd, Msg::Detached));
     return {};
 }
 
@@ -206,6 +211,28 @@ Result<void> setup(InitSpec& s, UniqueFd& slave, UniqueFd& listener) {
     _exit(127);
 }
 
+// Heap-free from Detached on (protocol.hpp, "turns"): wait on exec.fifo
+// for `start`, then for the parent's exit (the socket's EOF), which may
+// still be running when a quick `start` comes.
+void wait_for_start_fifo(InitSpec& s) {
+    // Opening the fifo for writing blocks until it is opened for reading.
+    // The O_PATH fd is reopened through the container's /proc (as runc),
+    // and must still be the same fifo.
+    int fifo = reopen_fifo(s.fifo_fd, s.host_proc_fd);
+    if (fifo < 0) fail_after_ready("open exec fifo through /proc/self/fd", errno);
+    if (s.host_proc_fd >= 0) close(s.host_proc_fd);
+    if (write(fifo, "0", 1) != 1) fail_after_ready("write exec fifo", errno);
+    // The write end stays open (CLOEXEC) until execve: `start` waits for that
+    // hangup so poststart hooks run only once the program is running.
+    close(s.fifo_fd);
+    char b;
+    ssize_t n;
+    do {
+        n = recv(s.sync_fd, &b, 1, 0);
+    } while (n > 0 || (n < 0 && errno == EINTR));
+    close(s.sync_fd);
+}
+
 }  // namespace
 
 [[noreturn]] void init_main(InitSpec& s) {
@@ -215,10 +242,10 @@ Result<void> setup(InitSpec& s, UniqueFd& slave, UniqueFd& listener) {
     // the flock'ed state dir (the lock is per open file description), not
     // the parent's socket end, not a caller's stray fds.
     close_fds_except(s.keep_fds.data(), s.keep_fds.size(), s.preserve_fds);
-    // The parent died before PR_SET_PDEATHSIG took effect: its socket end
-    // is gone (ours was just closed), so the socket hangs up.
-    pollfd pfd{s.sync_fd, POLLIN, 0};
-    if (poll(&pfd, 1, 0) > 0 && (pfd.revents & POLLHUP)) _exit(1);
+    // Our turn (protocol.hpp).  EOF: the parent died before
+    // PR_SET_PDEATHSIG took effect (its socket end is gone, ours of it was
+    // just closed).
+    if (!expect_msg(s.sync_fd, Msg::Begin)) _exit(1);
     reset_signals();
     UniqueFd slave, listener;
     auto r = setup(s, slave, listener);
@@ -226,18 +253,13 @@ Result<void> setup(InitSpec& s, UniqueFd& slave, UniqueFd& listener) {
         (void)send_fail(s.sync_fd, r.error());
         _exit(1);
     }
-    close(s.sync_fd);
-
-    // Wait for `start`: opening the fifo for writing blocks until it is
-    // opened for reading.  The O_PATH fd is reopened through the
-    // container's /proc (as runc), and must still be the same fifo.
-    int fifo = reopen_fifo(s.fifo_fd, s.host_proc_fd);
-    if (fifo < 0) fail_after_ready("open exec fifo through /proc/self/fd", errno);
-    if (s.host_proc_fd >= 0) close(s.host_proc_fd);
-    if (write(fifo, "0", 1) != 1) fail_after_ready("write exec fifo", errno);
-    // The write end stays open (CLOEXEC) until execve: `start` waits for that
-    // hangup so poststart hooks run only once the program is running.
-    close(s.fifo_fd);
+    (void)send_msg(s.sync_fd, Msg::Detached);
+    if (s.start_by_message) {
+        // `run`: the parent's Start, then EOF for it once we execve.
+        if (auto go = expect_msg(s.sync_fd, Msg::Start); !go) fail_after_ready(go.error());
+    } else {
+        wait_for_start_fifo(s);
+    }
 
     if (!s.start_container_hooks.empty()) {
         auto h = linux::run_hooks(s.start_container_hooks, s.hook_state);

@@ -27,6 +27,7 @@ struct InitSpec {
     bool seccomp_early = false;  // load before the identity switch (no noNewPrivileges, or notify)
     int sync_fd = -1;          // the child's end of the socketpair
     int fifo_fd = -1;          // O_PATH fd of exec.fifo itself (never its directory)
+    bool start_by_message = false;  // `run`: Start on the sync socket instead of exec.fifo
     int host_proc_fd = -1;     // child: the host's /proc, only when the chroot'ed root has none (see init.cpp)
     std::vector<int> keep_fds; // sorted: every fd the child keeps at its start (proc/fds.hpp)
     bool terminal = false;
@@ -47,6 +48,8 @@ struct Spawned {
 
 // clone3 with the plan's namespaces (+CLONE_PIDFD, +CLONE_INTO_CGROUP when
 // cgroup_fd >= 0).  In the child, runs the init sequence and never returns.
+// The child shares the caller's memory (proc/spawn.hpp): `spec` must stay
+// where it is, unfreed, until the init's execve or the caller's exit.
 oci::Result<Spawned> spawn_init(InitSpec& spec, int cgroup_fd, bool* placed_in_cgroup);
 
 // PR_SET_DUMPABLE 0 for the calling process (and so for every child it
@@ -79,8 +82,11 @@ struct ExecSpec {
     int preserve_fds = 0;
     unsigned long console_rows = 0, console_cols = 0;
     bool fork_in_pidns = false;
+    int cgroup_fd = -1;        // the cgroup to clone into (and fork_in_pidns's second clone)
 };
 
-oci::Result<Spawned> spawn_exec(ExecSpec& spec, int cgroup_fd);
+// The child shares the caller's memory (proc/spawn.hpp): `spec` must stay
+// where it is until the child's execve (wait_eof after Ready).
+oci::Result<Spawned> spawn_exec(ExecSpec& spec);
 
 }  // namespace skiff::proc

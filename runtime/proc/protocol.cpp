@@ -20,7 +20,7 @@ struct Header {
     uint32_t first;  // HooksDone: the length of the first document
 };
 
-constexpr uint32_t kLastMsg = uint32_t(Msg::Detached);
+constexpr uint32_t kLastMsg = uint32_t(Msg::Begin);
 
 Result<void> send_iov(int sock, Msg type, iovec* iov, int n, int fd) {
     size_t total = 0;
@@ -66,6 +66,9 @@ const char* msg_name(Msg m) {
         case Msg::Forked: return "forked";
         case Msg::Recorded: return "recorded";
         case Msg::Detached: return "detached";
+        case Msg::Taken: return "taken";
+        case Msg::Start: return "start";
+        case Msg::Begin: return "begin";
     }
     return "unknown";
 }
@@ -90,6 +93,21 @@ Result<void> send_hooks_done(int sock, const HookStates& s) {
     if (s.creating.size() > kMaxPacket) return Error::msg("send hooks-done: state too large");
     return send_packet(sock, Header{uint32_t(Msg::HooksDone), 0, 0, uint32_t(s.creating.size())}, s.creating,
                        s.created);
+}
+
+Result<void> wait_eof(int sock) {
+    for (;;) {
+        ssize_t n;
+        do {
+            n = recv(sock, nullptr, 0, MSG_PEEK | MSG_TRUNC);
+        } while (n < 0 && errno == EINTR);
+        if (n == 0) return {};
+        if (n < 0) return Error::sys("wait for the child's execve", errno);
+        TRY_ASSIGN(std::optional<Message> m, recv_msg(sock));
+        if (!m) return {};
+        if (m->type == Msg::Fail) return m->error();
+        return Error::msg(std::string("protocol: expected EOF, got ") + msg_name(m->type));
+    }
 }
 
 Result<void> send_fd(int sock, std::string_view name, int fd) {

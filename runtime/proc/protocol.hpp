@@ -6,6 +6,8 @@
 //
 // Messages (-> is the direction; "reply" is the only answer the sender waits for):
 //
+//   parent -> child    Begin             first, once the parent is done with what
+//                                        follows clone3 (pid recorded): the child's turn
 //   child  -> parent   MapRequest        the child has its new user namespace:
 //                                        write uid_map/gid_map.   reply: MapsWritten
 //   parent -> child    MapsWritten
@@ -13,45 +15,63 @@
 //                                        run prestart + createRuntime.  reply: HooksDone
 //   parent -> child    HooksDone         states: the state JSON for createContainer
 //                                        ("creating") and for startContainer ("created")
-//   child  -> parent   ConsoleMaster     fd: the pty master (terminal: true)
-//   child  -> parent   SeccompListener   fd: the seccomp notify listener
+//   child  -> parent   ConsoleMaster     fd: the pty master (terminal: true).  reply: Taken
+//   child  -> parent   SeccompListener   fd: the seccomp notify listener.  reply: Taken
 //   child  -> parent   Forked            exec, fork_in_pidns only: pid and fd
-//                                        (pidfd) of the real process
+//                                        (pidfd) of the real process.  reply: Taken
+//   parent -> child    Taken             the fd (or the pid) is the parent's now
 //   child  -> parent   Ready             setup done; text: the child's --timings marks
 //   parent -> child    Recorded          create only: state.json is saved.  reply: Detached
 //   child  -> parent   Detached          create only: PR_SET_PDEATHSIG cleared
+//   parent -> child    Start             `run` only: execve now (no exec.fifo)
 //   child  -> parent   Fail              err: errno (or 0), text: the message; the
 //                                        child exits right after
 //
 // ConsoleMaster, SeccompListener and Forked carry an fd; no other message does.
 //
 // create (parent: core/create.cpp, child: proc/init.cpp):
+//   Begin
 //   [MapRequest -> MapsWritten]          new user namespace, maps by the parent
 //   [HookRequest -> HooksDone]           any of prestart, createRuntime,
 //                                        createContainer, startContainer
 //   [ConsoleMaster]                      terminal: true
 //   [SeccompListener]                    a notify action in linux.seccomp
 //   Ready                                the parent saves state.json, then
-//   Recorded -> Detached                 create returns; the init waits on exec.fifo
+//   Recorded -> Detached                 create returns; the init waits on exec.fifo,
+//                                        then for EOF (the parent is gone: see turns)
+//   [Start]                              `run`: instead of the fifo; the parent then
+//                                        waits for EOF (the init's execve)
 //
 // exec (parent: core/exec.cpp, child: proc/exec_init.cpp):
-//   [Forked]                             rootless pid namespace (fork_in_pidns): the
+//   Begin
+//   [Forked -> Taken]                    rootless pid namespace (fork_in_pidns): the
 //                                        intermediate joined the user and pid namespaces,
 //                                        cloned the real process (CLONE_PARENT, so it is
 //                                        skiff's child), sent Forked and exited 0; the
 //                                        parent reaps it and serves the real process
 //                                        from then on, over the same socket.  The real
-//                                        process sends nothing before Forked is out.
-//   [ConsoleMaster]                      --tty
-//   [SeccompListener]                    a notify action
+//                                        process starts with reading Taken.
+//   [ConsoleMaster -> Taken]             --tty
+//   [SeccompListener -> Taken]           a notify action
 //   Ready                                the last message before execve; the socket is
-//                                        CLOEXEC, so its EOF then means execve happened
+//                                        CLOEXEC, so its EOF then means execve happened;
+//                                        the parent waits for it
 //
 // Between those, any message may be replaced by Fail.  EOF before Ready
 // means the child died: the parent reaps it and reports its exit status.
 // Until Recorded the init dies with its parent (PR_SET_PDEATHSIG SIGKILL,
 // and EOF on this socket when the parent died before that was set): an init
 // that no state.json names could never be deleted.
+//
+// Turns.  The child shares the parent's memory until execve (proc/spawn.hpp),
+// so the two must never run at once: every message hands the turn over.  A
+// side that sent a message touches no heap and no state the other uses
+// until it has received the next one (or EOF): its sender waits for the
+// reply right away, with whatever it sent still alive.  Every message but
+// Begin, Ready, Detached and Fail has a reply; after Fail the child exits, after
+// Ready (exec) or Start (run) it execve()s, after Detached it waits on
+// exec.fifo and then for the parent's exit (EOF).  In both directions EOF
+// comes only when the other side's mm is released (execve or exit).
 #pragma once
 
 #include <sys/types.h>
@@ -79,6 +99,9 @@ enum class Msg : uint32_t {
     Forked,
     Recorded,
     Detached,
+    Taken,
+    Start,
+    Begin,
 };
 
 const char* msg_name(Msg m);
@@ -122,6 +145,11 @@ oci::Result<std::optional<Message>> recv_msg(int sock);
 // Wait for one specific message: Fail becomes its Error, EOF or another
 // type is a protocol error naming what came instead.
 oci::Result<Message> expect_msg(int sock, Msg type);
+
+// Blocks until the peer's end is closed (EOF): its execve or exit.  Any
+// message that comes first is an error (Fail as its Error).  Touches no heap
+// until then.
+oci::Result<void> wait_eof(int sock);
 
 // runc's utils.SendFd: `name` as the data bytes and fd as SCM_RIGHTS, in
 // one sendmsg.  What an engine's --console-socket receives (and what the
