@@ -4,6 +4,7 @@
 #pragma once
 
 #include <sys/types.h>
+#include <unistd.h>
 
 #include <optional>
 #include <string>
@@ -13,6 +14,21 @@
 #include "linux/rootfs.hpp"
 
 namespace skiff::linux {
+
+// An fd the child keeps in the plan.  The child shares the parent's memory
+// (proc/spawn.hpp) but not its fd table: an owning UniqueFd written there
+// would make the parent close whatever file has that number in its own
+// table.  So the plan holds the child's fds as bare numbers; the child
+// closes them itself (or execve does: they are O_CLOEXEC).
+struct ChildFd {
+    int fd = -1;
+    int get() const { return fd; }
+    explicit operator bool() const { return fd >= 0; }
+    void reset(int f = -1) {
+        if (fd >= 0) ::close(fd);
+        fd = f;
+    }
+};
 
 struct MountStep {
     std::string where;         // for errors: `mounts[3]` or `default /dev`
@@ -27,7 +43,7 @@ struct MountStep {
     // applied in finalize_rootfs, once everything below it exists (runc
     // remounts these read-only at the same point).
     bool defer_ro = false;
-    mutable UniqueFd ro_fd;    // the mount to make read-only then
+    mutable ChildFd ro_fd;     // child: the mount to make read-only then
 };
 
 struct DeviceStep {
@@ -56,7 +72,7 @@ struct RootfsPlan::Impl {
     std::vector<std::string> masked_paths;    // cleaned
 
     // Child side: the rootfs mount, opened after it was bound onto itself.
-    mutable UniqueFd root;
+    mutable ChildFd root;
 };
 
 // devices.cpp

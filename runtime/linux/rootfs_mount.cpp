@@ -78,7 +78,7 @@ oci::Result<void> mount_fs(const RootfsPlan::Impl& p, const MountStep& m) {
         if (!r) return oci::Error::sys(mount_what(m) + " (bind of the host's)", r.error().err);
     }
     TRY(after_mount(m, top->get()));
-    if (m.defer_ro) m.ro_fd = std::move(top).value();
+    if (m.defer_ro) m.ro_fd.reset(top->release());
     return oci::ok();
 }
 
@@ -130,7 +130,7 @@ oci::Result<void> mount_bind(const RootfsPlan::Impl& p, const MountStep& m) {
     if (!r) return oci::Error::sys(mount_what(m), r.error().err);
     // The tree fd now names the attached mount itself.
     TRY(after_mount(m, tree.get()));
-    if (m.defer_ro) m.ro_fd = std::move(tree);
+    if (m.defer_ro) m.ro_fd.reset(tree.release());
     return oci::ok();
 }
 
