@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Start latency, issue 15: every figure of the issue's table, from one script.
 #
-#   sudo SKIFF=build/runtime/skiff bench/latency.sh        (default RUNS=40)
+#   sudo SKIFF=build/runtime/skiff bench/latency.sh        (default RUNS=60)
 #   sudo RUNS=5 bench/latency.sh                           (a quick pass)
 #
 # In the cgroup-v2 view (../shared/ENVIRONMENT.md), with a busybox bundle
@@ -24,8 +24,9 @@
 #   alive.sh:  `create` with 199 containers running in the state dir
 #       against `create` in an empty one (RUNS runs)
 #
-# then a markdown table: figure | skiff | crun 1.27 | ratio | target.  Ratios
-# are of means, each from one hyperfine run.  Environment: RUNS, SKIFF,
+# then a markdown table: figure | skiff | crun 1.27 | ratio | target.  Times
+# and ratios are of means (the ratio of the medians in brackets), each ratio
+# from one hyperfine run.  Environment: RUNS, SKIFF,
 # CRUN, CRUN18, RUNC (lib.sh), BENCH_WARMUP.  Everything (containers, state
 # dirs, bundles, cgroups, mounts) is removed at exit, on failure and ^C too.
 # Not part of the test suite.
@@ -35,7 +36,7 @@ set -euo pipefail
 # shellcheck source=bench/lib.sh
 . "$(dirname "$(readlink -f "$0")")/lib.sh"
 bench_v2_view "$@"
-runs=${RUNS:-${1:-40}}
+runs=${RUNS:-${1:-60}}
 bench_workdir
 ids=sbl$$
 bench_ids "$ids-"
@@ -131,11 +132,13 @@ echo
 import json, os, statistics, sys
 work = sys.argv[1]
 res = {}
+med = {}
 for f in ("start", "short", "parallel", "alive"):
     p = os.path.join(work, f + ".json")
     if os.path.exists(p):
         for r in json.load(open(p))["results"]:
             res[r["command"]] = r["mean"]
+            med[r["command"]] = r["median"]
 rss = {}
 if os.path.exists(os.path.join(work, "rss.txt")):
     for line in open(os.path.join(work, "rss.txt")):
@@ -157,14 +160,15 @@ def pair(figure, a, b, target=None, label=""):
         rows.append((figure, ms(res[a]) if a in res else "n/a", "n/a", "", judge(1e9, target) if target else ""))
         return
     r = res[a] / res[b]
-    rows.append((figure, ms(res[a]), label + ms(res[b]), "%.2f" % r, judge(r, target)))
+    rows.append((figure, ms(res[a]), label + ms(res[b]), "%.2f (%.2f)" % (r, med[a] / med[b]), judge(r, target)))
 
 pair("`run` /bin/true (cgroup made by both)", "skiff run", "crun run", 0.5)
 pair("`run` /bin/true vs floor (`tools/floor.c`)", "skiff run", "floor", 1.5, "floor: ")
 pair("`run` /bin/true vs crun 1.8.1 (cgroups disabled)", "skiff run", "crun-1.8 run", None, "crun 1.8.1: ")
 pair("`run` /bin/true vs runc 1.1.5", "skiff run", "runc run", None, "runc: ")
 if "crun run" in res and "floor" in res:
-    rows.append(("crun 1.27 `run` vs floor", "", ms(res["crun run"]), "%.2f" % (res["crun run"] / res["floor"]), ""))
+    rows.append(("crun 1.27 `run` vs floor", "", ms(res["crun run"]),
+                 "%.2f (%.2f)" % (res["crun run"] / res["floor"], med["crun run"] / med["floor"]), ""))
 pair("create + start + delete", "skiff create+start+delete", "crun create+start+delete", 0.5)
 pair("`exec` /bin/true into a running container", "skiff exec", "crun exec", 0.4)
 pair("`skiff state ID` vs static hello", "skiff state", "hello", 1.5, "hello: ")
@@ -186,12 +190,12 @@ if al:
     def alive(rt):
         a, b = rt + " " + nth, rt + " 1st"
         if a in res and b in res:
-            return res[a] / res[b], "%.2f (%s / %s)" % (res[a] / res[b], ms(res[a]), ms(res[b]))
+            return res[a] / res[b], "%.2f (%.2f): %s / %s" % (res[a] / res[b], med[a] / med[b], ms(res[a]), ms(res[b]))
         return None, "n/a"
     sr, st = alive("skiff")
     cr, ct = alive("crun")
     rows.append(("`create` with %d alive / with none" % (int(nth[:-2]) - 1), st, ct,
-                 "%.2f" % sr if sr else "", judge(sr, 1.1) if sr else ""))
+                 st.split(":")[0] if sr else "", judge(sr, 1.1) if sr else ""))
 
 print("| figure | skiff | crun 1.27 | ratio | target |")
 print("|---|---|---|---|---|")
