@@ -7,7 +7,7 @@
 #
 # In the cgroup-v2 view hugetlb is the only controller (v1 owns the rest
 # on this host; the script checks cgroup.controllers).  Two configs, both
-# from runc's default spec running /bin/true in busybox:
+# from skiff's default spec running /bin/true in busybox:
 #   bare     no linux.resources, no cgroupsPath (runtimes still make a
 #            cgroup named after the id, with nothing in it to set)
 #   limits   cgroupsPath /skiff-bench-PID/RT/c, linux.resources.devices
@@ -81,8 +81,8 @@ pair() {
 }
 pair skiff
 pair runc
-# crun with its cgroupfs manager (the last --cgroup-manager wins over
-# rt_cmd's "disabled")
+# crun (1.27) with its cgroupfs manager, its default (explicit in case
+# CRUN is a 1.8.1, which rt_cmd would not give "disabled" anyway)
 pair crun --cgroup-manager=cgroupfs
 
 bench_hyperfine "$runs"

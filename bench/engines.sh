@@ -18,8 +18,9 @@
 # engine client's start-up twice, and leaves out conmon/the shim, which
 # are the engine's too: a rough lower bound of the engine's share, not an
 # exact one).
-# crun runs through a wrapper adding --cgroup-manager=disabled (crun 1.8.1
-# cannot load its BPF device filter under this host's RLIMIT_MEMLOCK); the
+# crun runs through a wrapper adding --cgroup-manager=disabled (as when
+# CRUN was Debian's 1.8.1, which cannot load its BPF device filter under
+# this host's RLIMIT_MEMLOCK; kept so the rows stay comparable); the
 # wrapper's extra sh costs ~1 ms a call.  Containers get a cgroup parent
 # of their own (/skiff-bench-PID), and the runtimes' default roots
 # (/run/skiff, /run/runc, /run/crun: podman passes no --root) and

@@ -4,9 +4,9 @@
 #   bench/exec.sh [RUNS]          (root; default 50 runs per command)
 #
 # In the cgroup-v2 view, one running container per runtime (a busybox
-# bundle with runc's default spec running `sleep 1000000`), then, in ONE
+# bundle with skiff's default spec running `sleep 1000000`), then, in ONE
 # hyperfine run, `RT exec ID /bin/true` for skiff, crun
-# (--cgroup-manager=disabled) and runc.  Prints the means and the ratios
+# 1.27 (its default cgroupfs manager) and runc.  Prints the means and the ratios
 # skiff/crun, skiff/runc.  Every container is deleted at exit.
 # Environment: SKIFF (default build/runtime/skiff), CRUN, RUNC.
 # Not part of the test suite.

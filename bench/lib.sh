@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared part of the bench/*.sh scripts (sourced, not run).
 #
 # A script does, in this order:
@@ -13,15 +14,20 @@
 # of each runtime, daemons, users) or lives under $work, so the EXIT trap
 # removes it on success, failure and Ctrl-C alike.
 #
-# Environment: SKIFF (default build/runtime/skiff), CRUN, RUNC,
-# BENCH_WARMUP (hyperfine --warmup, default 3).
+# Environment: SKIFF (default build/runtime/skiff), CRUN (default
+# ../shared/tools/crun-1.27/crun, the reference), CRUN18 (default
+# /usr/bin/crun, Debian's 1.8.1), RUNC, BENCH_WARMUP (hyperfine --warmup,
+# default 3).
 
 bench_name=$(basename "$0" .sh)
 bench_here=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
 bench_repo=$(dirname "$bench_here")
 
 SKIFF=$(readlink -m "${SKIFF:-$bench_repo/build/runtime/skiff}")
-CRUN=${CRUN:-$(command -v crun || true)}
+# the reference crun: 1.27, built from upstream (../shared/tools/crun-1.27)
+CRUN=$(readlink -m "${CRUN:-$bench_repo/../shared/tools/crun-1.27/crun}")
+# Debian's crun 1.8.1, an older and slower one: a further row where wanted
+CRUN18=${CRUN18:-/usr/bin/crun}
 RUNC=${RUNC:-$(command -v runc || true)}
 # Debian's python directly: a pyenv shim costs a second per call when busy
 PYTHON=/usr/bin/python3
@@ -69,11 +75,13 @@ bench_cleanup() {
 		wait "$bench_hf_pid" 2>/dev/null
 	fi
 	for ((i = ${#bench_cleanups[@]} - 1; i >= 0; i--)); do
-		eval "${bench_cleanups[$i]}" </dev/null >/dev/null 2>&1
+		# in a subshell: a loop in the code must not clobber this one's i
+		(eval "${bench_cleanups[$i]}") </dev/null >/dev/null 2>&1
 	done
 	[ -n "${work:-}" ] && [ -d "$work" ] || return 0
 	# a runtime's helper left waiting by a failed command (its argv names
 	# the bundle or state dir); never this shell
+	# shellcheck disable=SC2013 # pids, one a line
 	for p in $(grep -lsF "$work" /proc/[0-9]*/cmdline | cut -d/ -f3); do
 		[ "$p" = "$$" ] || kill -KILL "$p" 2>/dev/null
 	done
@@ -106,25 +114,28 @@ bench_workdir() {
 
 # ---- runtimes ------------------------------------------------------------
 
-# rt_bin KIND: the binary of skiff|crun|runc ("" when missing)
+# rt_bin KIND: the binary of skiff|crun|crun-1.8|runc ("" when missing)
 rt_bin() {
 	case $1 in
 	skiff) [ -x "$SKIFF" ] && echo "$SKIFF" ;;
 	crun) [ -n "$CRUN" ] && [ -x "$CRUN" ] && echo "$CRUN" ;;
+	crun-1.8) [ -n "$CRUN18" ] && [ -x "$CRUN18" ] && echo "$CRUN18" ;;
 	runc) [ -n "$RUNC" ] && [ -x "$RUNC" ] && echo "$RUNC" ;;
 	esac
 	return 0
 }
 
 # rt_cmd KIND STATE-DIR: the runtime with its global flags, as one word
-# list.  crun 1.8.1 raises RLIMIT_MEMLOCK before loading its BPF device
-# filter, which this host's hard limit refuses: it runs without cgroups.
+# list.  crun (1.27) keeps its default cgroupfs manager: in the v2 view it
+# makes a cgroup per container, as skiff and runc do.  crun 1.8.1 raises
+# RLIMIT_MEMLOCK before loading its BPF device filter, which this host's
+# hard limit refuses: it runs without cgroups.
 rt_cmd() {
 	local bin
 	bin=$(rt_bin "$1")
 	[ -n "$bin" ] || return 1
 	case $1 in
-	crun) echo "$bin --root $2 --cgroup-manager=disabled" ;;
+	crun-1.8) echo "$bin --root $2 --cgroup-manager=disabled" ;;
 	*) echo "$bin --root $2" ;;
 	esac
 }
@@ -174,15 +185,37 @@ with open(path, "w") as f:
 EOF
 }
 
-# bench_bundle DIR [SPEC-FLAGS...]: rootfs plus runc's default spec (one
-# config for every runtime) running /bin/true without a terminal.
+# bench_bundle DIR [SPEC-FLAGS...]: rootfs plus skiff's default spec (one
+# config for every runtime: masked paths, devices, noNewPrivileges and all)
+# running /bin/true without a terminal.  runc's spec if skiff is missing.
 bench_bundle() {
 	local b=$1
 	shift
 	bench_rootfs "$b/rootfs"
-	(cd "$b" && runc spec "$@")
+	if [ -x "$SKIFF" ]; then
+		"$SKIFF" spec --bundle "$b" "$@"
+	else
+		note "no $SKIFF: the bundle has runc's spec"
+		(cd "$b" && runc spec "$@")
+	fi
 	bench_cfg "$b/config.json" 'c["process"]["terminal"] = False
 c["process"]["args"] = ["/bin/true"]'
+}
+
+# bench_bundle_old SRC DST: a copy of bundle SRC (its own rootfs) whose
+# config says ociVersion 1.0.2, the newest crun 1.8.1 takes ("unknown
+# version specified" for skiff's 1.3.0); nothing else changes.
+bench_bundle_old() {
+	bench_rootfs "$2/rootfs"
+	cp "$1/config.json" "$2/config.json"
+	bench_cfg "$2/config.json" 'c["ociVersion"] = "1.0.2"'
+}
+
+# bench_ids PREFIX: at exit, remove the cgroups /sys/fs/cgroup/PREFIX* of
+# the v2 view (where skiff and crun put a container without cgroupsPath);
+# PREFIX must be unique to this run (e.g. hold $$).
+bench_ids() {
+	bench_on_exit "for d in /sys/fs/cgroup/$1*; do bench_rm_cgroups \$d; done"
 }
 
 # bench_stop_pid PID: SIGTERM, SIGKILL after 10 s; waits until it is gone.

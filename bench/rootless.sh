@@ -11,7 +11,7 @@
 # refuses) running /bin/true.  Then,
 # in the cgroup-v2 view, hyperfine runs AS THAT USER (setpriv, clean
 # environment) and times `run` of every runtime in ONE run: skiff, crun
-# (--cgroup-manager=disabled), runc, each with --root under
+# 1.27, runc, each with --root under
 # $XDG_RUNTIME_DIR.  The runtimes are copied to a world-readable dir first.
 # Prints the means and the ratios skiff/crun, skiff/runc.  At exit the
 # containers, the user's processes, the user, its ranges and its home go.

@@ -4,7 +4,7 @@
 #
 #   bench/seccomp.sh [RUNS]          (root; default 50 runs per command)
 #
-# The bundle is start.sh's (runc's default spec running /bin/true in
+# The bundle is start.sh's (skiff's default spec running /bin/true in
 # busybox) plus linux.seccomp made from containers-common's
 # /usr/share/containers/seccomp.json the way podman does it
 # (podman-seccomp.py: includes/excludes resolved for the bundle's
@@ -12,7 +12,7 @@
 #   skiff cold     skiff run, its filter cache (<root>/.cache/seccomp)
 #                  removed before every run (hyperfine --prepare)
 #   skiff cached   skiff run with the compiled filter in the cache
-#   crun, runc     run of the same bundle (crun --cgroup-manager=disabled)
+#   crun, runc     run of the same bundle (crun 1.27, cgroupfs manager)
 #   skiff no-seccomp   the bundle without linux.seccomp, for the cost
 # Prints the means and the ratios skiff-cold/crun, skiff-cached/crun,
 # skiff-cold/runc, skiff-cached/runc, and each against no-seccomp.

@@ -6,8 +6,8 @@
 # In ONE hyperfine run (so load on the machine hits every row alike), inside
 # a private mount namespace with cgroup2 on /sys/fs/cgroup (the v2 view of
 # ../shared/ENVIRONMENT.md), it times:
-#   - `run` of /bin/true in a busybox bundle: skiff, crun
-#     (--cgroup-manager=disabled), runc, and ../shared/tools/floor.c (clone
+#   - `run` of /bin/true in a busybox bundle (skiff's default spec): skiff,
+#     crun 1.27 (its default cgroupfs manager), runc, and ../shared/tools/floor.c (clone
 #     with 5 namespaces + pivot_root + exec: the least any runtime must do)
 #   - create + start + delete --force of the same bundle, per runtime
 # then prints the means and the ratios skiff/floor, skiff/crun, skiff/runc
