@@ -11,6 +11,7 @@
 //                             callgrind/perf of the cold path (cold.sh).
 //                             Each stage is its own function
 //                             (skiff_bench_load, _validate, _plans).
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -26,6 +27,7 @@
 
 #include "cgroups/manager.hpp"
 #include "cli/spec_default.hpp"
+#include "common/prefault.hpp"
 #include "core/rootless.hpp"
 #include "linux/hooks.hpp"
 #include "linux/host.hpp"
@@ -127,27 +129,40 @@ double median(std::vector<double> v) {
     return v.empty() ? 0 : v[v.size() / 2];
 }
 
-// Cold: each stage once, in a fresh process.
+long minflt() {
+    struct rusage ru {};
+    ::getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_minflt;
+}
+
+// Cold: each stage once, in a fresh process; wall time and the page faults
+// (first touches of heap and stack) each one took.
 int once(const char* file) {
     Bundle b;
     if (file) b = {"", file};
     else b = make_bundle();
     const linux::HostFacts host = linux::detect_host_facts(std::nullopt);
+    long f0 = minflt();
     auto t0 = Clock::now();
     auto* cfg = static_cast<oci::Config*>(skiff_bench_load(&b.config));
     double load = us_since(t0);
+    long f1 = minflt();
     t0 = Clock::now();
     skiff_bench_validate(cfg, &b.config);
     double validate = us_since(t0);
+    long f2 = minflt();
     double plans = 0;
+    long f3 = f2;
     if (!file) {
         t0 = Clock::now();
         skiff_bench_plans(cfg, &b.dir, &host);
         plans = us_since(t0);
+        f3 = minflt();
         remove_bundle(b);
     }
-    std::printf("cold: load_config %.1f us, validate %.1f us", load, validate);
-    if (!file) std::printf(", plans %.1f us", plans);
+    std::printf("cold: load_config %.1f us (%ld faults), validate %.1f us (%ld faults)", load, f1 - f0, validate,
+                f2 - f1);
+    if (!file) std::printf(", plans %.1f us (%ld faults)", plans, f3 - f2);
     std::printf("\n");
     delete cfg;
     return 0;
@@ -225,6 +240,7 @@ int parse_write(const std::string& path, long n) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    skiff::prefault_image();  // as skiff's main does: code page faults are not the config path's
     if (argc > 1 && std::strcmp(argv[1], "--once") == 0) return once(argc > 2 ? argv[2] : nullptr);
     const bool file = argc > 1 && (argv[1][0] < '0' || argv[1][0] > '9');
     const char* count = file ? (argc > 2 ? argv[2] : nullptr) : (argc > 1 ? argv[1] : nullptr);
