@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <charconv>
+#include <cstring>
 #include <fcntl.h>
 #include <cstddef>
 #include <memory>
@@ -622,20 +623,25 @@ Result<Config> load_config(const std::string& path) {
     // One read into a buffer of the file's size (plus one byte, to see the
     // end in the same call), not a 64 KiB stack buffer copied piecewise:
     // a cold process pays a page fault for every new page it touches.
+    // Not a std::string: that would zero the buffer before the read fills it.
     struct stat st {};
     size_t cap = ::fstat(f.fd, &st) == 0 && st.st_size > 0 ? static_cast<size_t>(st.st_size) + 1 : 4096;
-    std::string text(cap, '\0');
+    auto text = std::make_unique_for_overwrite<char[]>(cap);
     size_t len = 0;
     for (;;) {
-        if (len == text.size()) text.resize(text.size() * 2);
-        ssize_t n = ::read(f.fd, text.data() + len, text.size() - len);
+        if (len == cap) {  // the file grew (or fstat could not say)
+            auto bigger = std::make_unique_for_overwrite<char[]>(cap * 2);
+            std::memcpy(bigger.get(), text.get(), len);
+            text = std::move(bigger);
+            cap *= 2;
+        }
+        ssize_t n = ::read(f.fd, text.get() + len, cap - len);
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) return Error::sys("read " + path, errno);
         if (n == 0) break;
         len += static_cast<size_t>(n);
     }
-    text.resize(len);
-    return parse_config(text, path);
+    return parse_config(std::string_view(text.get(), len), path);
 }
 
 }  // namespace oci
