@@ -127,7 +127,8 @@ Result<void> Validator::hooks(const Hooks& h) const {
         if (!*list) continue;
         for (size_t i = 0; i < (*list)->size(); ++i) {
             const Hook& hk = (**list)[i];
-            auto at = [&] { return idx(std::string("hooks.") + kind, i); };
+            const char* k = kind;  // a structured binding cannot be captured before C++20 P1091 (clang < 16)
+            auto at = [&] { return idx(std::string("hooks.") + k, i); };
             if (!is_absolute(hk.path)) return not_absolute(at() + ".path", hk.path);
             if (hk.timeout && *hk.timeout < 1)
                 return fail(at() + ".timeout",
