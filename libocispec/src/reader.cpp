@@ -8,11 +8,14 @@
 
 #include <cerrno>
 #include <charconv>
+#include <cstring>
 #include <fcntl.h>
+#include <cstddef>
 #include <memory>
+#include <new>
 #include <optional>
-#include <set>
 #include <string>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <vector>
 
@@ -49,7 +52,9 @@ class Reader;
 struct Frame {
     size_t start = 0;  // byte offset of the '{' or '['
     virtual ~Frame() = default;
-    virtual bool key(Reader&, std::string_view) { return true; }
+    // Makes `k` the current key; false if the object already had it (the
+    // key is current all the same, so that the error's path names it).
+    virtual bool key(std::string_view) { return true; }
     virtual bool value(Reader&, const Event&) = 0;
     virtual bool end(Reader&) { return true; }
     // Appends the path segment of the child currently being read.
@@ -58,13 +63,41 @@ struct Frame {
 
 class Reader {
   public:
-    Reader(std::string_view doc, std::string_view name) : doc_(doc), name_(name) {}
+    Reader(std::string_view doc, std::string_view name) : doc_(doc), name_(name) { stack_.reserve(16); }
+    ~Reader() {
+        while (!stack_.empty()) pop();
+    }
+    Reader(const Reader&) = delete;
+    Reader& operator=(const Reader&) = delete;
 
     Result<void> run();
 
-    void push(std::unique_ptr<Frame> f) {
-        f->start = here() ? here() - 1 : 0;
-        stack_.push_back(std::move(f));
+    // Frames live in a small LIFO arena inside the reader (one per open
+    // container, popped in reverse), not one heap allocation each.
+    template <class F, class... A>
+    void push(A&&... args) {
+        static_assert(alignof(F) <= alignof(std::max_align_t));
+        constexpr size_t size = (sizeof(F) + alignof(std::max_align_t) - 1) & ~(alignof(std::max_align_t) - 1);
+        Slot slot{nullptr, arena_used_};
+        if (arena_used_ + size <= sizeof arena_) {
+            slot.frame = new (arena_ + arena_used_) F(std::forward<A>(args)...);
+            arena_used_ += size;
+        } else {
+            slot.frame = new F(std::forward<A>(args)...);  // deeper than the arena: rare
+            slot.heap = true;
+        }
+        slot.frame->start = here() ? here() - 1 : 0;
+        stack_.push_back(slot);
+    }
+    void pop() {
+        Slot s = stack_.back();
+        stack_.pop_back();
+        if (s.heap) {
+            delete s.frame;
+        } else {
+            s.frame->~Frame();
+            arena_used_ = s.arena_at;
+        }
     }
     void skip(const Event& e) {
         if (e.kind == Kind::StartMap || e.kind == Kind::StartArray) skip_ = 1;
@@ -73,7 +106,7 @@ class Reader {
     bool fail_value(const std::string& what) { return fail(what, value_start(), stack_.size()); }
     // An error about the container that is being closed, located at its start.
     bool fail_frame(const std::string& what) {
-        return fail(what, stack_.back()->start, stack_.size() - 1);
+        return fail(what, stack_.back().frame->start, stack_.size() - 1);
     }
     bool type_error(const char* expected, const Event& e) {
         return fail_value(std::string("expected ") + expected + ", got " + kind_name(e.kind));
@@ -86,33 +119,38 @@ class Reader {
             return 1;
         }
         cur_ = &e;
-        return stack_.back()->value(*this, e) ? 1 : 0;
+        return stack_.back().frame->value(*this, e) ? 1 : 0;
     }
-    // Every object, known or skipped, gets a key scope: a duplicate key at
-    // any depth is an error (Go's decoder would let the last one win, which
-    // lets two readers of one document see different configs).
+    // A duplicate key at any depth is an error (Go's decoder would let the
+    // last one win, which lets two readers of one document see different
+    // configs).  Typed objects and maps find duplicates themselves (a bit
+    // per field, the map's own lookup); the objects inside an unknown
+    // property's value, which are skipped, get a key scope each.
     int on_start_map() {
-        scopes_.emplace_back();
-        return on_event({Kind::StartMap, false, {}});
+        if (!on_event({Kind::StartMap, false, {}})) return 0;
+        if (skip_ > 0) skipped_.emplace_back();
+        return 1;
     }
     int on_key(std::string_view k) {
-        if (scopes_.empty()) return 0;  // cannot happen: yajl reports keys inside objects
-        KeyScope& sc = scopes_.back();
-        std::string key(k);
-        if (key.find('\0') != std::string::npos) {
+        if (k.find('\0') != std::string_view::npos) {
             std::string shown;  // as JSON spells it: a raw NUL would cut the message short
-            for (char ch : key) shown += ch ? std::string(1, ch) : std::string("\\u0000");
+            for (char ch : k) shown += ch ? std::string(1, ch) : std::string("\\u0000");
             return fail_key(shown, "key contains a NUL character");
         }
-        if (!sc.seen.insert(key).second) return fail_key(key, "duplicate key");
         if (skip_ > 0) {
-            sc.last = std::move(key);
+            if (skipped_.empty()) return 0;  // cannot happen: yajl reports keys inside objects
+            KeyScope& sc = skipped_.back();
+            for (const auto& seen : sc.seen)
+                if (seen == k) return fail_key(std::string(k), "duplicate key");
+            sc.seen.emplace_back(k);
+            sc.last = k;
             return 1;
         }
-        return stack_.back()->key(*this, k) ? 1 : 0;
+        if (!stack_.back().frame->key(k)) return fail(std::string("duplicate key"), string_start(here()), stack_.size());
+        return 1;
     }
     int on_end_map() {
-        if (!scopes_.empty()) scopes_.pop_back();
+        if (skip_ > 0 && !skipped_.empty()) skipped_.pop_back();
         return on_end();
     }
     int on_end() {
@@ -121,15 +159,21 @@ class Reader {
             return 1;
         }
         if (stack_.size() <= 1) return 0;  // cannot happen: yajl balances containers
-        bool ok = stack_.back()->end(*this);
-        stack_.pop_back();
+        bool ok = stack_.back().frame->end(*this);
+        pop();
         return ok ? 1 : 0;
     }
 
   private:
+    // The keys of one skipped object: few, so a list.
     struct KeyScope {
-        std::set<std::string, std::less<>> seen;
-        std::string last;  // the current key, kept only inside skipped values
+        std::vector<std::string> seen;
+        std::string last;  // the current key
+    };
+    struct Slot {
+        Frame* frame;
+        size_t arena_at;  // arena_used_ before this frame
+        bool heap = false;
     };
 
     size_t here() const { return handle_ ? yajl_get_bytes_consumed(handle_) : 0; }
@@ -142,9 +186,11 @@ class Reader {
     std::string_view doc_;
     std::string_view name_;
     yajl_handle handle_ = nullptr;
-    std::vector<std::unique_ptr<Frame>> stack_;
+    std::vector<Slot> stack_;
+    alignas(std::max_align_t) unsigned char arena_[2048];
+    size_t arena_used_ = 0;
     int skip_ = 0;  // depth inside an unknown property's value
-    std::vector<KeyScope> scopes_;  // one per open object
+    std::vector<KeyScope> skipped_;  // one per open object inside a skipped value
     const Event* cur_ = nullptr;
     std::optional<Error> err_;
 };
@@ -163,7 +209,7 @@ std::string Reader::located(std::string msg, size_t at) const {
 
 bool Reader::fail(const std::string& what, size_t at, size_t frames, std::string_view tail) {
     std::string path;
-    for (size_t i = 0; i < frames && i < stack_.size(); ++i) stack_[i]->segment(path);
+    for (size_t i = 0; i < frames && i < stack_.size(); ++i) stack_[i].frame->segment(path);
     if (!tail.empty()) {
         if (!path.empty()) path += '.';
         path += tail;
@@ -182,17 +228,15 @@ bool Reader::fail_key(const std::string& key, const std::string& what) {
     size_t at = string_start(here());
     if (skip_ == 0) {
         // The holding frame's segment is its current key: make it this one.
-        stack_.back()->key(*this, key);
+        stack_.back().frame->key(key);
         return fail(what, at, stack_.size());
     }
     // Inside a skipped value the frames end at the unknown property; the
     // scopes of the objects opened while skipping name the rest.
     std::string tail;
-    size_t n = scopes_.size();
-    size_t first = n > static_cast<size_t>(skip_) ? n - static_cast<size_t>(skip_) : 0;
-    for (size_t i = first; i + 1 < n; ++i) {
-        if (scopes_[i].last.empty()) continue;
-        tail += scopes_[i].last;
+    for (size_t i = 0; i + 1 < skipped_.size(); ++i) {
+        if (skipped_[i].last.empty()) continue;
+        tail += skipped_[i].last;
         tail += '.';
     }
     tail += key;
@@ -324,17 +368,17 @@ bool accept(Reader& r, X& out, const Event& e, CheckFor<X> check = nullptr) {
     } else if constexpr (IsVec<X>::value) {
         if (e.kind != Kind::StartArray) return r.type_error("array", e);
         out.clear();
-        r.push(std::make_unique<ArrayFrame<typename X::value_type>>(out, check));
+        r.template push<ArrayFrame<typename X::value_type>>(out, check);
         return true;
     } else if constexpr (IsMap<X>::value) {
         if (e.kind != Kind::StartMap) return r.type_error("object", e);
         out.clear();
-        r.push(std::make_unique<MapFrame<typename X::mapped_type>>(out));
+        r.template push<MapFrame<typename X::mapped_type>>(out);
         return true;
     } else if constexpr (Described<X>::value) {
         if (e.kind != Kind::StartMap) return r.type_error("object", e);
         out = X{};
-        r.push(std::make_unique<ObjectFrame<X>>(out));
+        r.template push<ObjectFrame<X>>(out);
         return true;
     } else {
         if constexpr (std::is_same_v<X, bool>) {
@@ -373,28 +417,44 @@ bool accept(Reader& r, X& out, const Event& e, CheckFor<X> check = nullptr) {
     }
 }
 
-// Finds the field named by the current key and reads the value into it.
-struct MatchVisitor {
-    Reader& r;
-    const Event& e;
+// Finds the index of the field a key names (-1: unknown), once per key.
+// The names are string literals: their lengths are known at compile time,
+// so most fields are passed over on a length compare.
+struct KeyVisitor {
     std::string_view key;
     int index = 0;
-    bool found = false;
+    int found = -1;
+    const char* name = nullptr;  // the field's name, static
+
+    template <size_t N, class X>
+    void operator()(const char (&n)[N], X&, CheckFor<X> = nullptr) {
+        if (found < 0 && key.size() == N - 1 && std::char_traits<char>::compare(key.data(), n, N - 1) == 0) {
+            found = index;
+            name = n;
+        }
+        ++index;
+    }
+    template <size_t N, class X>
+    void req(const char (&n)[N], X& f, CheckFor<X> c = nullptr) {
+        (*this)(n, f, c);
+    }
+};
+
+// Reads a value into the field found by KeyVisitor.
+struct ValueVisitor {
+    Reader& r;
+    const Event& e;
+    int target;
+    int index = 0;
     bool ok = true;
 
     template <class X>
-    void operator()(const char* name, X& f, CheckFor<X> c = nullptr) {
-        if (found) return;
-        if (key != name) {
-            ++index;
-            return;
-        }
-        found = true;
-        ok = accept(r, f, e, c);
+    void operator()(const char*, X& f, CheckFor<X> c = nullptr) {
+        if (index++ == target) ok = accept(r, f, e, c);
     }
     template <class X>
-    void req(const char* name, X& f, CheckFor<X> c = nullptr) {
-        (*this)(name, f, c);
+    void req(const char* n, X& f, CheckFor<X> c = nullptr) {
+        (*this)(n, f, c);
     }
 };
 
@@ -418,22 +478,37 @@ struct MissingVisitor {
 template <class T>
 struct ObjectFrame final : Frame {
     T& obj;
-    std::string key_;
+    int field_ = -1;                 // the current key's field, -1: unknown
+    const char* name_ = nullptr;     // its name (a static string), or
+    std::string unknown_;            // the unknown key
+    std::vector<std::string> unknown_seen_;  // unknown keys so far (rare)
     uint64_t seen = 0;
 
     explicit ObjectFrame(T& o) : obj(o) {}
-    bool key(Reader&, std::string_view k) override {
-        key_.assign(k);
+    bool key(std::string_view k) override {
+        KeyVisitor m{k};
+        describe(m, obj);
+        field_ = m.found;
+        name_ = m.name;
+        if (field_ >= 0) {
+            const uint64_t bit = uint64_t{1} << field_;
+            if (seen & bit) return false;
+            seen |= bit;
+            return true;
+        }
+        unknown_.assign(k);
+        for (const auto& u : unknown_seen_)
+            if (u == k) return false;
+        unknown_seen_.emplace_back(k);
         return true;
     }
     bool value(Reader& r, const Event& e) override {
-        MatchVisitor m{r, e, key_};
-        describe(m, obj);
-        if (!m.found) {
+        if (field_ < 0) {
             r.skip(e);  // unknown properties are ignored, as the spec requires
             return true;
         }
-        seen |= uint64_t{1} << m.index;
+        ValueVisitor m{r, e, field_};
+        describe(m, obj);
         return m.ok;
     }
     bool end(Reader& r) override {
@@ -445,7 +520,8 @@ struct ObjectFrame final : Frame {
     }
     void segment(std::string& path) const override {
         if (!path.empty()) path += '.';
-        path += key_;
+        if (field_ >= 0) path += name_;
+        else path += unknown_;
     }
 };
 
@@ -456,6 +532,7 @@ struct ArrayFrame final : Frame {
 
     ArrayFrame(std::vector<E>& v, CheckFor<std::vector<E>> c) : vec(v), check(c) {}
     bool value(Reader& r, const Event& e) override {
+        if (vec.empty()) vec.reserve(8);  // config lists are short: grow once or twice, not 1, 2, 4, 8...
         vec.emplace_back();
         return accept(r, vec.back(), e);
     }
@@ -474,21 +551,19 @@ struct ArrayFrame final : Frame {
 template <class E>
 struct MapFrame final : Frame {
     std::map<std::string, E>& map;
-    std::string key_;
+    typename std::map<std::string, E>::iterator slot_;  // the current key's entry
 
-    explicit MapFrame(std::map<std::string, E>& m) : map(m) {}
-    bool key(Reader&, std::string_view k) override {
-        key_.assign(k);
-        return true;
+    explicit MapFrame(std::map<std::string, E>& m) : map(m), slot_(m.end()) {}
+    bool key(std::string_view k) override {
+        // The entry is made at its key, once: a second one is a duplicate.
+        auto [it, fresh] = map.try_emplace(std::string(k));
+        slot_ = it;
+        return fresh;
     }
-    bool value(Reader& r, const Event& e) override {
-        E& slot = map[key_];
-        slot = E{};  // duplicate keys: last one wins
-        return accept(r, slot, e);
-    }
+    bool value(Reader& r, const Event& e) override { return accept(r, slot_->second, e); }
     void segment(std::string& path) const override {
         if (!path.empty()) path += '.';
-        path += key_;
+        if (slot_ != map.end()) path += slot_->first;
     }
 };
 
@@ -510,7 +585,7 @@ Result<T> parse_doc(std::string_view json, std::string_view name) {
     T out{};
     bool seen = false;
     Reader r(json, name);
-    r.push(std::make_unique<TopFrame<T>>(out, seen));
+    r.push<TopFrame<T>>(out, seen);
     TRY(r.run());
     // yajl accepts an input of only whitespace as an empty stream.
     if (!seen) return Error::msg(std::string(name) + ": invalid JSON: empty document");
@@ -545,16 +620,28 @@ Result<Config> load_config(const std::string& path) {
         }
     } f{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
     if (f.fd < 0) return Error::sys("open " + path, errno);
-    std::string text;
-    char buf[65536];
+    // One read into a buffer of the file's size (plus one byte, to see the
+    // end in the same call), not a 64 KiB stack buffer copied piecewise:
+    // a cold process pays a page fault for every new page it touches.
+    // Not a std::string: that would zero the buffer before the read fills it.
+    struct stat st {};
+    size_t cap = ::fstat(f.fd, &st) == 0 && st.st_size > 0 ? static_cast<size_t>(st.st_size) + 1 : 4096;
+    auto text = std::make_unique_for_overwrite<char[]>(cap);
+    size_t len = 0;
     for (;;) {
-        ssize_t n = ::read(f.fd, buf, sizeof buf);
+        if (len == cap) {  // the file grew (or fstat could not say)
+            auto bigger = std::make_unique_for_overwrite<char[]>(cap * 2);
+            std::memcpy(bigger.get(), text.get(), len);
+            text = std::move(bigger);
+            cap *= 2;
+        }
+        ssize_t n = ::read(f.fd, text.get() + len, cap - len);
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) return Error::sys("read " + path, errno);
         if (n == 0) break;
-        text.append(buf, static_cast<size_t>(n));
+        len += static_cast<size_t>(n);
     }
-    return parse_config(text, path);
+    return parse_config(std::string_view(text.get(), len), path);
 }
 
 }  // namespace oci

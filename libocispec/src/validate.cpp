@@ -13,7 +13,8 @@
 //   non-empty; unified keys are plain file names; seccomp errno values only
 //   with SCMP_ACT_ERRNO/TRACE, SCMP_ACT_NOTIFY needs listenerPath, and
 //   listenerMetadata needs listenerPath.
-#include <set>
+#include <cstdint>
+#include <iterator>
 #include <string>
 
 #include "describe.hpp"
@@ -41,8 +42,10 @@ class Validator {
     Error fail(const std::string& path, const std::string& why) const {
         return Error::msg(std::string(name_) + ": " + path + ": " + why);
     }
-    Result<void> absolute(const std::string& path, const std::string& value) const {
-        if (!value.empty() && value[0] == '/') return ok();
+    // The path of the offending property is spelled out only on failure:
+    // a valid config builds no message strings.
+    static bool is_absolute(const std::string& value) { return !value.empty() && value[0] == '/'; }
+    Error not_absolute(const std::string& path, const std::string& value) const {
         return fail(path, "must be an absolute path, got " + quote(value));
     }
 
@@ -69,23 +72,25 @@ Result<void> Validator::version(const Config& c) const {
 Result<void> Validator::process(const Process& p) const {
     if (!p.args) return fail("process", "missing required property \"args\"");
     if (p.args->empty()) return fail("process.args", "must have at least one item");
-    TRY(absolute("process.cwd", p.cwd));
+    if (!is_absolute(p.cwd)) return not_absolute("process.cwd", p.cwd);
     if (p.oomScoreAdj && (*p.oomScoreAdj < -1000 || *p.oomScoreAdj > 1000))
         return fail("process.oomScoreAdj",
                     "must be within -1000..1000, got " + std::to_string(*p.oomScoreAdj));
     if (p.rlimits) {
-        std::set<std::string> seen;
+        uint32_t seen = 0;  // bit i: kRlimits[i]
+        static_assert(std::size(kRlimits) <= 32);
         for (size_t i = 0; i < p.rlimits->size(); ++i) {
             const Rlimit& r = (*p.rlimits)[i];
-            std::string at = idx("process.rlimits", i);
-            bool known = false;
-            for (auto k : kRlimits) known = known || k == r.type;
-            if (!known) return fail(at + ".type", "unknown rlimit " + quote(r.type));
-            if (!seen.insert(r.type).second)
-                return fail(at + ".type", "duplicate rlimit " + quote(r.type));
+            size_t k = 0;
+            while (k < std::size(kRlimits) && kRlimits[k] != r.type) ++k;
+            if (k == std::size(kRlimits))
+                return fail(idx("process.rlimits", i) + ".type", "unknown rlimit " + quote(r.type));
+            if (seen & (uint32_t{1} << k))
+                return fail(idx("process.rlimits", i) + ".type", "duplicate rlimit " + quote(r.type));
+            seen |= uint32_t{1} << k;
             if (r.soft > r.hard)
-                return fail(at, "soft limit " + std::to_string(r.soft) +
-                                    " exceeds hard limit " + std::to_string(r.hard));
+                return fail(idx("process.rlimits", i), "soft limit " + std::to_string(r.soft) +
+                                                           " exceeds hard limit " + std::to_string(r.hard));
         }
     }
     if (p.capabilities) {
@@ -122,10 +127,11 @@ Result<void> Validator::hooks(const Hooks& h) const {
         if (!*list) continue;
         for (size_t i = 0; i < (*list)->size(); ++i) {
             const Hook& hk = (**list)[i];
-            std::string at = idx(std::string("hooks.") + kind, i);
-            TRY(absolute(at + ".path", hk.path));
+            const char* k = kind;  // a structured binding cannot be captured before C++20 P1091 (clang < 16)
+            auto at = [&] { return idx(std::string("hooks.") + k, i); };
+            if (!is_absolute(hk.path)) return not_absolute(at() + ".path", hk.path);
             if (hk.timeout && *hk.timeout < 1)
-                return fail(at + ".timeout",
+                return fail(at() + ".timeout",
                             "must be at least 1, got " + std::to_string(*hk.timeout));
         }
     }
@@ -135,13 +141,16 @@ Result<void> Validator::hooks(const Hooks& h) const {
 Result<void> Validator::namespaces(const Config& c) const {
     const Linux* l = c.linux ? &*c.linux : nullptr;
     if (l && l->namespaces) {
-        std::set<NamespaceType> seen;
+        uint32_t seen = 0;  // bit: NamespaceType
         for (size_t i = 0; i < l->namespaces->size(); ++i) {
             const Namespace& ns = (*l->namespaces)[i];
-            std::string at = idx("linux.namespaces", i);
-            if (!seen.insert(ns.type).second)
-                return fail(at + ".type", "duplicate namespace " + quote(enum_name(ns.type)));
-            if (ns.path) TRY(absolute(at + ".path", *ns.path));
+            const uint32_t bit = uint32_t{1} << static_cast<unsigned>(ns.type);
+            if (seen & bit)
+                return fail(idx("linux.namespaces", i) + ".type",
+                            "duplicate namespace " + quote(enum_name(ns.type)));
+            seen |= bit;
+            if (ns.path && !is_absolute(*ns.path))
+                return not_absolute(idx("linux.namespaces", i) + ".path", *ns.path);
         }
     }
     const Namespace* user = find_namespace(c, NamespaceType::User);
@@ -182,7 +191,8 @@ Result<void> Validator::namespaces(const Config& c) const {
 Result<void> Validator::linux_misc(const Linux& l) const {
     if (l.devices)
         for (size_t i = 0; i < l.devices->size(); ++i)
-            TRY(absolute(idx("linux.devices", i) + ".path", (*l.devices)[i].path));
+            if (!is_absolute((*l.devices)[i].path))
+                return not_absolute(idx("linux.devices", i) + ".path", (*l.devices)[i].path);
     if (l.cgroupsPath) {
         // Absolute, relative and systemd "slice:prefix:name" forms are all
         // accepted; what none may do is climb out of the hierarchy.
@@ -220,10 +230,10 @@ Result<void> Validator::seccomp(const Seccomp& s) const {
     if (s.syscalls)
         for (size_t i = 0; i < s.syscalls->size(); ++i) {
             const SeccompSyscall& sc = (*s.syscalls)[i];
-            std::string at = idx("linux.seccomp.syscalls", i);
-            if (sc.names.empty()) return fail(at + ".names", "must have at least one item");
+            auto at = [&] { return idx("linux.seccomp.syscalls", i); };
+            if (sc.names.empty()) return fail(at() + ".names", "must have at least one item");
             if (sc.errnoRet && !takes_errno(sc.action))
-                return fail(at + ".errnoRet",
+                return fail(at() + ".errnoRet",
                             "only allowed with SCMP_ACT_ERRNO or SCMP_ACT_TRACE, action is " +
                                 std::string(enum_name(sc.action)));
             notify = notify || sc.action == SeccompAction::Notify;
@@ -245,7 +255,8 @@ Result<void> validate_config(const Config& c, std::string_view name) {
     if (c.process) TRY(v.process(*c.process));
     if (c.mounts)
         for (size_t i = 0; i < c.mounts->size(); ++i)
-            TRY(v.absolute(idx("mounts", i) + ".destination", (*c.mounts)[i].destination));
+            if (!Validator::is_absolute((*c.mounts)[i].destination))
+                return v.not_absolute(idx("mounts", i) + ".destination", (*c.mounts)[i].destination);
     if (c.hooks) TRY(v.hooks(*c.hooks));
     TRY(v.namespaces(c));
     if (c.linux) TRY(v.linux_misc(*c.linux));

@@ -5,8 +5,6 @@
 
 #include <cctype>
 #include <cstdio>
-#include <iostream>
-#include <iterator>
 #include <limits>
 
 #include "cli/commands.hpp"
@@ -73,7 +71,20 @@ Result<int64_t> parse_bytes(const std::string& flag, const std::string& s) {
 }
 
 Result<std::string> read_all(const std::string& path) {
-    if (path == "-") return std::string(std::istreambuf_iterator<char>(std::cin), {});
+    if (path == "-") {
+        // read(2), not std::cin: <iostream> would construct the standard
+        // streams (ios_base::Init, ~44k instructions) at the start of every
+        // skiff process, whatever its command.
+        std::string out;
+        char buf[4096];
+        for (;;) {
+            ssize_t n = ::read(STDIN_FILENO, buf, sizeof buf);
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0) return Error::sys("read stdin", errno);
+            if (n == 0) return out;
+            out.append(buf, static_cast<size_t>(n));
+        }
+    }
     FILE* f = fopen(path.c_str(), "re");
     if (!f) return Error::sys("open " + path, errno);
     std::string out;

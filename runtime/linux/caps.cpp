@@ -54,7 +54,7 @@ std::string_view cap_name(int cap) {
     return kCapNames[static_cast<size_t>(cap)];
 }
 
-CapHost probe_cap_host(bool new_user_namespace) {
+CapHost probe_cap_host(bool new_user_namespace, uint64_t wanted) {
     CapHost h;
     std::string last = read_small("/proc/sys/kernel/cap_last_cap");
     h.last_cap = last.empty() ? static_cast<int>(cap_max_bits()) - 1 : std::atoi(last.c_str());
@@ -65,7 +65,8 @@ CapHost probe_cap_host(bool new_user_namespace) {
     for (int c = 0; c <= h.last_cap; ++c) {
         cap_flag_value_t v = CAP_CLEAR;
         if (self && cap_get_flag(self, c, CAP_PERMITTED, &v) == 0 && v == CAP_SET) permitted |= bit(c);
-        if (cap_get_bound(c) == 1) bounding |= bit(c);
+        // A new user namespace grants every capability whatever our bounding set.
+        if (!new_user_namespace && (wanted & bit(c)) && cap_get_bound(c) == 1) bounding |= bit(c);
         if (c == CAP_SYS_RESOURCE && self &&
             cap_get_flag(self, c, CAP_EFFECTIVE, &v) == 0 && v == CAP_SET)
             h.sys_resource = true;
@@ -73,7 +74,7 @@ CapHost probe_cap_host(bool new_user_namespace) {
     if (self) cap_free(self);
     // Raising a hard rlimit is checked against the initial user namespace,
     // so a skiff that itself runs in a user namespace never has that power.
-    if (!in_initial_user_namespace()) h.sys_resource = false;
+    if (h.sys_resource && !in_initial_user_namespace()) h.sys_resource = false;
 
     uint64_t all = h.last_cap >= 63 ? ~uint64_t{0} : bit(h.last_cap + 1) - 1;
     // A new user namespace starts with every capability (in that namespace).

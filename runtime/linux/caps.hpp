@@ -26,7 +26,9 @@ struct CapHost {
     uint64_t grantable = 0;      // caps the child can hold (permitted of a child)
     bool sys_resource = false;   // CAP_SYS_RESOURCE effective in the initial user ns
 };
-CapHost probe_cap_host(bool new_user_namespace);
+// `wanted`: the capabilities whose bounding-set bit is read (a prctl each);
+// grantable is exact for those, and clear for the others.
+CapHost probe_cap_host(bool new_user_namespace, uint64_t wanted = ~uint64_t{0});
 
 struct CapFree {
     void operator()(cap_t c) const { cap_free(c); }

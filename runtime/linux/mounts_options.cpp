@@ -88,8 +88,9 @@ constexpr OptionDef kOptions[] = {
 };
 
 const OptionDef* find_option(std::string_view s) {
-    for (const auto& d : kOptions)
-        if (d.name == s) return &d;
+    if (s.empty()) return nullptr;
+    for (const auto& d : kOptions)  // first byte and length before the compare
+        if (d.name[0] == s[0] && d.name == s) return &d;
     return nullptr;
 }
 

@@ -6,6 +6,7 @@
 #include <sys/resource.h>
 #include <sys/types.h>
 
+#include <cstring>
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,6 +28,12 @@ struct ProcessHost {
     bool selinux = false;
 };
 ProcessHost probe_process_host(const oci::Config& c);
+// The same, reading only what `p` asks about: the bounding-set bits of the
+// capabilities it names (a prctl each, not one per capability), the hard
+// limits of its rlimits, AppArmor/SELinux only with a profile or label.
+// What is not read stays unset (caps.grantable clear, hard RLIM_INFINITY,
+// no LSM), and plan_process never asks for it.
+ProcessHost probe_process_host(const oci::Config& c, const oci::Process& p);
 
 oci::Result<ProcessPlan> plan_process(const oci::Config& c, const oci::Process& p,
                                       const ProcessHost& host);
@@ -38,6 +45,12 @@ struct LsmWrite {
 };
 
 struct ProcessPlan::Impl {
+    // User-provided, so that `new Impl()` does not zero the 12 KiB of child
+    // scratch below (value-initialisation would: a memset and, in a fresh
+    // process, three page faults, for buffers the child writes before it
+    // reads them).
+    Impl() { std::memcpy(home_env, "HOME=/", sizeof "HOME=/"); }
+
     std::vector<std::string> args, env;
     std::vector<const char*> argv, envp;  // NULL-terminated views of args/env
     std::string cwd;
@@ -58,11 +71,12 @@ struct ProcessPlan::Impl {
 
     std::vector<std::string> warnings;  // already logged; kept for tests
 
-    // Scratch the child writes into instead of allocating.
-    char exec_path[PATH_MAX] = {};
-    char scratch[PATH_MAX] = {};
-    bool wants_home = false;             // process.env lacks HOME
-    char home_env[5 + PATH_MAX] = "HOME=/";  // envp's HOME slot when wants_home
+    // Scratch the child writes into instead of allocating (uninitialised:
+    // each use writes before it reads).
+    char exec_path[PATH_MAX];
+    char scratch[PATH_MAX];
+    bool wants_home = false;    // process.env lacks HOME
+    char home_env[5 + PATH_MAX];  // envp's HOME slot when wants_home: "HOME=/" until resolve_home
 };
 
 }  // namespace skiff::linux

@@ -98,20 +98,52 @@ oci::Result<void> plan_lsm(const oci::Process& p, const ProcessHost& host, Proce
 
 }  // namespace
 
-ProcessHost probe_process_host(const oci::Config& c) {
+namespace {
+
+// wanted_rlimits: bit r, read the current hard limit of resource r (the
+// others are left RLIM_INFINITY: plan_rlimits reads only the config's).
+// lsm: look for AppArmor and SELinux (only a profile or label asks).
+ProcessHost probe_host(const oci::Config& c, uint64_t wanted_caps, uint32_t wanted_rlimits, bool lsm) {
     ProcessHost h;
-    h.caps = probe_cap_host(oci::find_namespace(c, oci::NamespaceType::User) != nullptr);
+    h.caps = probe_cap_host(oci::find_namespace(c, oci::NamespaceType::User) != nullptr, wanted_caps);
     for (int r = 0; r < RLIM_NLIMITS; ++r) {
+        h.hard[r] = RLIM_INFINITY;
+        if (!(wanted_rlimits & (uint32_t{1} << r))) continue;
         struct rlimit lim {};
-        h.hard[r] = ::getrlimit(static_cast<__rlimit_resource>(r), &lim) == 0 ? lim.rlim_max : RLIM_INFINITY;
+        if (::getrlimit(static_cast<__rlimit_resource>(r), &lim) == 0) h.hard[r] = lim.rlim_max;
     }
-    h.apparmor = exists("/sys/kernel/security/apparmor");
-    h.selinux = exists("/sys/fs/selinux/enforce");
+    if (lsm) {
+        h.apparmor = exists("/sys/kernel/security/apparmor");
+        h.selinux = exists("/sys/fs/selinux/enforce");
+    }
     return h;
 }
 
+}  // namespace
+
+ProcessHost probe_process_host(const oci::Config& c) { return probe_host(c, ~uint64_t{0}, ~uint32_t{0}, true); }
+
+ProcessHost probe_process_host(const oci::Config& c, const oci::Process& p) {
+    uint64_t wanted = 0;
+    if (p.capabilities) {
+        const oci::Capabilities& k = *p.capabilities;
+        for (const auto* set : {&k.bounding, &k.effective, &k.inheritable, &k.permitted, &k.ambient})
+            if (*set)
+                for (const auto& name : **set)
+                    if (auto n = cap_from_name(name); n && *n < 64) wanted |= uint64_t{1} << *n;
+    }
+    uint32_t rlimits = 0;
+    static_assert(RLIM_NLIMITS <= 32);
+    if (p.rlimits)
+        for (const auto& r : *p.rlimits)
+            if (auto res = rlimit_from_name(r.type); res && *res >= 0 && *res < RLIM_NLIMITS)
+                rlimits |= uint32_t{1} << *res;
+    const bool lsm = (p.apparmorProfile && !p.apparmorProfile->empty()) || (p.selinuxLabel && !p.selinuxLabel->empty());
+    return probe_host(c, wanted, rlimits, lsm);
+}
+
 oci::Result<ProcessPlan> plan_process(const oci::Config& c, const oci::Process& p) {
-    return plan_process(c, p, probe_process_host(c));
+    return plan_process(c, p, probe_process_host(c, p));
 }
 
 oci::Result<ProcessPlan> plan_process(const oci::Config& c, const oci::Process& p,

@@ -78,11 +78,13 @@ oci::Result<void> plan_bind(const oci::Config& c, const oci::Mount& m, const std
     return oci::ok();
 }
 
+const oci::Strings kNoOptions;
+
 oci::Result<void> plan_mount(const oci::Config& c, const oci::Mount& m, const std::string& bundle, MountStep& s,
-                             const RootfsOptions& o, bool covered_later) {
+                             const RootfsOptions& o, bool covered_later, std::string dest) {
     if (m.destination.empty()) return oci::Error::msg("destination is empty");
-    s.dest = safepath::clean(m.destination);
-    TRY_ASSIGN(s.opts, parse_mount_options(m.options.value_or(oci::Strings{})));
+    s.dest = std::move(dest);  // safepath::clean(m.destination)
+    TRY_ASSIGN(s.opts, parse_mount_options(m.options ? *m.options : kNoOptions));
     if (m.uidMappings.has_value() != m.gidMappings.has_value())
         return oci::Error::msg("uidMappings and gidMappings must be given together");
     s.type = m.type.value_or("");
@@ -123,6 +125,7 @@ bool beneath(const std::string& path, const std::string& dir) {
 
 oci::Result<void> plan_paths(const oci::Opt<oci::Strings>& in, const char* field, std::vector<std::string>& out) {
     if (!in) return oci::ok();
+    out.reserve(out.size() + in->size());
     for (size_t i = 0; i < in->size(); ++i) {
         const std::string& p = (*in)[i];
         if (p.empty() || p[0] != '/')
@@ -155,11 +158,19 @@ oci::Result<RootfsPlan> plan_rootfs(const oci::Config& c, const std::string& bun
 
     const std::vector<oci::Mount> none;
     const auto& mounts = c.mounts ? *c.mounts : none;
+    // Every destination cleaned once: what is created beneath mounts (later
+    // mounts, devices) is checked against it below.
+    std::vector<std::string> later;
+    later.reserve(mounts.size() + (c.linux && c.linux->devices ? c.linux->devices->size() : 0));
+    for (const auto& m : mounts) later.push_back(safepath::clean(m.destination));
+    if (c.linux && c.linux->devices)
+        for (const auto& d : *c.linux->devices) later.push_back(safepath::clean(d.path));
     bool dev_mounted = false, dev_bound = false, pts_mounted = false;
-    for (const auto& m : mounts) {
-        std::string d = safepath::clean(m.destination);
+    for (size_t i = 0; i < mounts.size(); ++i) {
+        const oci::Mount& m = mounts[i];
+        const std::string& d = later[i];
         bool bind = m.type == "bind";
-        for (const auto& opt : m.options.value_or(oci::Strings{})) bind = bind || opt == "bind" || opt == "rbind";
+        for (const auto& opt : m.options ? *m.options : kNoOptions) bind = bind || opt == "bind" || opt == "rbind";
         if (d == "dev") {
             dev_mounted = true;
             dev_bound = bind;
@@ -176,17 +187,14 @@ oci::Result<RootfsPlan> plan_rootfs(const oci::Config& c, const std::string& bun
             pts_mounted = true;
         }
     }
-    std::vector<std::string> later;  // what is created beneath mounts: later mounts, devices
-    for (const auto& m : mounts) later.push_back(safepath::clean(m.destination));
-    if (c.linux && c.linux->devices)
-        for (const auto& d : *c.linux->devices) later.push_back(safepath::clean(d.path));
+    p.mounts.reserve(p.mounts.size() + mounts.size());
     for (size_t i = 0; i < mounts.size(); ++i) {
         MountStep s;
         s.where = "mounts[" + std::to_string(i) + "]";
-        const std::string d = safepath::clean(mounts[i].destination);
+        const std::string& d = later[i];
         bool covered = false;
-        for (size_t j = i + 1; j < later.size(); ++j) covered = covered || beneath(later[j], d);
-        auto r = plan_mount(c, mounts[i], bundle, s, o, covered);
+        for (size_t j = i + 1; j < later.size() && !covered; ++j) covered = beneath(later[j], d);
+        auto r = plan_mount(c, mounts[i], bundle, s, o, covered, d);
         if (!r) return std::move(r).error().wrap(s.where);
         p.mounts.push_back(std::move(s));
     }

@@ -475,3 +475,25 @@ TEST_CASE("resolve_home takes HOME from /etc/passwd unless the config sets it", 
     CHECK(std::string(exec_envp(r)[0]) == "HOME=/mine");
     CHECK(exec_envp(r)[1] == nullptr);
 }
+
+TEST_CASE("process plan: the narrowed host probe reads what the process names, as the full one", "[process]") {
+    auto c = base_config();
+    c.process->capabilities = oci::Capabilities{};
+    c.process->capabilities->bounding = oci::Strings{"CAP_KILL", "CAP_CHOWN"};
+    c.process->capabilities->ambient = oci::Strings{"CAP_NET_RAW", "CAP_NO_SUCH_CAP"};
+    c.process->rlimits = std::vector<oci::Rlimit>{{"RLIMIT_NOFILE", 1, 1}, {"RLIMIT_CORE", 0, 0}};
+    const auto full = probe_process_host(c);
+    const auto narrow = probe_process_host(c, *c.process);
+    const uint64_t named = (uint64_t{1} << CAP_KILL) | (uint64_t{1} << CAP_CHOWN) | (uint64_t{1} << CAP_NET_RAW);
+    CHECK((narrow.caps.grantable & named) == (full.caps.grantable & named));
+    CHECK((narrow.caps.grantable & ~named) == 0);
+    CHECK(narrow.caps.last_cap == full.caps.last_cap);
+    CHECK(narrow.caps.sys_resource == full.caps.sys_resource);
+    CHECK(narrow.hard[RLIMIT_NOFILE] == full.hard[RLIMIT_NOFILE]);
+    CHECK(narrow.hard[RLIMIT_CORE] == full.hard[RLIMIT_CORE]);
+    CHECK(narrow.hard[RLIMIT_STACK] == RLIM_INFINITY);  // not asked: never read
+    CHECK_FALSE(narrow.apparmor);                        // no profile: not looked for
+    CHECK_FALSE(narrow.selinux);
+    c.process->apparmorProfile = "p";
+    CHECK(probe_process_host(c, *c.process).apparmor == full.apparmor);
+}

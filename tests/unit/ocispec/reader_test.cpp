@@ -2,11 +2,13 @@
 // document, the JSON path, what was expected and where the value starts.
 #include <catch2/catch.hpp>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include <ocispec/json.hpp>
 
@@ -293,4 +295,18 @@ TEST_CASE("load_config reads a file and names it in errors", "[ocispec][reader]"
     auto bad = oci::load_config(path);
     REQUIRE_FALSE(bad);
     CHECK(contains(bad.error().message, path + ": ociVersion: expected string"));
+}
+
+TEST_CASE("load_config reads a file whose size fstat cannot tell (a FIFO), past its first buffer", "[ocispec][reader]") {
+    unit::TempDir tmp("skiff-ocispec");
+    std::string path = tmp.path + "/config.json";
+    REQUIRE(::mkfifo(path.c_str(), 0600) == 0);
+    const std::string big(20000, 'x');  // several times the 4 KiB first guess
+    std::thread writer([&] {
+        std::ofstream(path) << R"({"ociVersion":"1.0.0","annotations":{"a":")" << big << R"("}})";
+    });
+    auto c = oci::load_config(path);
+    writer.join();
+    REQUIRE(c);
+    CHECK(c->annotations->at("a") == big);
 }
