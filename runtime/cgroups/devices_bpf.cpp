@@ -89,13 +89,8 @@ std::vector<uint32_t> attached_programs(int cgroup_fd) {
 
 }  // namespace
 
-Result<void> install_device_filter(int cgroup_fd, const std::vector<bpf_insn>& prog, const linux::HostFacts& host) {
-    // Kernels >= 5.11 charge BPF memory to the memory cgroup; older ones
-    // count it against RLIMIT_MEMLOCK.  Raising it needs CAP_SYS_RESOURCE,
-    // which we may not have: best effort.
-    struct rlimit inf{RLIM_INFINITY, RLIM_INFINITY};
-    if (setrlimit(RLIMIT_MEMLOCK, &inf) < 0) log::debug("cgroups: raise RLIMIT_MEMLOCK: " + std::string(strerror(errno)));
-
+Result<void> install_device_filter(int cgroup_fd, const std::vector<bpf_insn>& prog, const linux::HostFacts& host,
+                                   bool fresh) {
     static const char license[] = "Apache";
     bpf_attr a{};
     a.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
@@ -103,6 +98,18 @@ Result<void> install_device_filter(int cgroup_fd, const std::vector<bpf_insn>& p
     a.insn_cnt = uint32_t(prog.size());
     a.license = uint64_t(uintptr_t(license));
     long fd = bpf(BPF_PROG_LOAD, &a);
+    if (fd < 0 && errno == EPERM) {
+        // Kernels before 5.11 count BPF memory against RLIMIT_MEMLOCK (later
+        // ones charge the memory cgroup).  Raising it needs CAP_SYS_RESOURCE,
+        // which we may not have: best effort, and only when the load failed.
+        struct rlimit inf{RLIM_INFINITY, RLIM_INFINITY};
+        if (setrlimit(RLIMIT_MEMLOCK, &inf) == 0) {
+            fd = bpf(BPF_PROG_LOAD, &a);
+        } else {
+            log::debug("cgroups: raise RLIMIT_MEMLOCK: " + std::string(strerror(errno)));
+            errno = EPERM;
+        }
+    }
     if (fd < 0) {
         int e = errno;
         std::string msg = "load the device cgroup BPF program (" + std::to_string(prog.size()) + " instructions)";
@@ -127,7 +134,7 @@ Result<void> install_device_filter(int cgroup_fd, const std::vector<bpf_insn>& p
     }
     UniqueFd prog_fd{int(fd)};
 
-    auto old = attached_programs(cgroup_fd);
+    const auto old = fresh ? std::vector<uint32_t>{} : attached_programs(cgroup_fd);
     std::vector<UniqueFd> old_fds;
     for (uint32_t id : old) {
         bpf_attr g{};

@@ -39,10 +39,11 @@ oci::Result<std::vector<DeviceRule>> device_rules(const std::vector<oci::DeviceC
 std::vector<bpf_insn> compile_device_filter(const std::vector<DeviceRule>& rules);
 
 // Loads the program and attaches it to cgroup_fd (BPF_F_ALLOW_MULTI),
-// atomically replacing skiff's previous program when there is one.  An
+// atomically replacing skiff's previous program when there is one (fresh:
+// the cgroup was just made, so there is none to look for).  An
 // unprivileged caller (host.unprivileged()) that may not load BPF goes
 // without a filter.
 oci::Result<void> install_device_filter(int cgroup_fd, const std::vector<bpf_insn>& prog,
-                                        const linux::HostFacts& host);
+                                        const linux::HostFacts& host, bool fresh = false);
 
 }  // namespace skiff::cgroups
