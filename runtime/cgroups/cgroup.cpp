@@ -7,11 +7,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <fstream>
 #include <sstream>
 
+#include "common/clock.hpp"
 #include "common/log.hpp"
 
 namespace skiff::cgroups {
@@ -168,31 +170,39 @@ std::vector<std::string> missing_components(const CgroupPlan& p, const std::stri
     return out;
 }
 
-Result<Cgroup> Cgroup::create(const CgroupPlan& p, const std::string& root) {
+Result<Cgroup> Cgroup::create(const CgroupPlan& p, const std::string& root, const std::vector<std::string>* missing) {
     Cgroup cg;
     if (!p.enabled) return cg;
     cg.path_ = p.path;
     cg.root_ = root;
-    // A frozen cgroup (or parent) would freeze the init at birth and leave
-    // create waiting for it forever: refuse before anything is made.
+    // Shallowest first.  An existing component is read for cgroup.freeze
+    // before anything is made below it: a frozen one (or parent) would
+    // freeze the init at birth and leave create waiting for it forever.
+    // Below a component made here everything is new: no freeze to read.
     std::string frozen;
+    Result<void> made = {};
     for_each_component(root, p.path, [&](const std::string& prefix) {
-        if (frozen.empty() && freeze_requested(prefix)) frozen = prefix;
+        if (!made || !frozen.empty()) return;
+        const bool below_made = !cg.created_.empty();
+        const bool exists = !below_made && missing &&
+                            std::find(missing->begin(), missing->end(), prefix) == missing->end();
+        if (!exists) {
+            if (mkdir(prefix.c_str(), 0755) == 0) {
+                cg.created_.push_back(prefix);
+                return;
+            }
+            if (errno != EEXIST) {
+                made = Error::sys("create cgroup \"" + prefix + "\"", errno);
+                return;
+            }
+        }
+        if (freeze_requested(prefix)) frozen = prefix;
     });
+    TRY(std::move(made));
     if (!frozen.empty())
         return Error::msg("cgroup \"" + frozen + "\" is frozen (cgroup.freeze is 1)" +
                           (frozen == p.path ? "" : ", a parent of \"" + p.path + "\"") +
                           ": cannot start a container in a frozen cgroup; thaw it first");
-    // mkdir each missing component below the root, remembering what we made.
-    Result<void> made = {};
-    for_each_component(root, p.path, [&](const std::string& prefix) {
-        if (!made) return;
-        if (mkdir(prefix.c_str(), 0755) == 0)
-            cg.created_.push_back(prefix);
-        else if (errno != EEXIST)
-            made = Error::sys("create cgroup \"" + prefix + "\"", errno);
-    });
-    TRY(std::move(made));
     int fd = open(p.path.c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC);
     if (fd < 0) return Error::sys("open cgroup \"" + p.path + "\"", errno);
     cg.fd_.reset(fd);
@@ -251,6 +261,44 @@ int rmdir_tree(const std::string& path) {
     return first;
 }
 
+// "populated" of cgroup.events: processes in the cgroup or below it.  An
+// events file that cannot be read counts as populated.
+bool populated(int events_fd) {
+    char buf[128];
+    ssize_t n = events_fd < 0 ? -1 : pread(events_fd, buf, sizeof buf - 1, 0);
+    if (n <= 0) return true;
+    buf[n] = 0;
+    const char* p = strstr(buf, "populated ");
+    return !p || p[10] != '0';
+}
+
+// The slow path of destroy: something is left in the cgroup.  What is left
+// of the container's processes gets one cgroup.kill (or, without it, a
+// SIGKILL each); then the subtree is removed once they are gone.
+Result<void> empty_and_remove(const std::string& path, bool killed) {
+    UniqueFd events(open((path + "/cgroup.events").c_str(), O_RDONLY | O_CLOEXEC));
+    if (!events && errno == ENOENT && access(path.c_str(), F_OK) != 0) return {};  // removed meanwhile
+    if (!killed && populated(events.get()) && !kill_all(path))
+        if (auto ps = pids(path); ps)
+            for (pid_t p : *ps) ::kill(p, SIGKILL);
+    const int64_t deadline = monotonic_ms() + 10000;
+    for (;;) {
+        int e = rmdir_tree(path);
+        if (e == 0) return {};
+        if (e != EBUSY || monotonic_ms() >= deadline)
+            return Error::sys("remove cgroup \"" + path + "\" and the cgroups below it", e);
+        // The dying processes leave: cgroup.events changes (POLLPRI) when
+        // the last one has; at least every 10 ms, as notifications are
+        // rate-limited and one may come between the read and the poll.
+        if (events && populated(events.get())) {
+            pollfd p{events.get(), POLLPRI, 0};
+            poll(&p, 1, 10);
+        } else {
+            usleep(1000);
+        }
+    }
+}
+
 }  // namespace
 
 Result<std::vector<pid_t>> pids(const std::string& path) {
@@ -268,21 +316,14 @@ bool kill_all(const std::string& path) {
     return ok;
 }
 
-Result<void> destroy(const std::string& path, const std::vector<std::string>& created) {
+Result<void> destroy(const std::string& path, const std::vector<std::string>& created, bool killed) {
     if (path.empty()) return {};
-    // Kill whatever is left in the subtree (cgroup.kill is recursive), then
-    // remove it depth first; rmdir fails with EBUSY until a cgroup is empty.
     // The leaf may be missing (already removed, or a create killed before
     // it made it) while parents skiff made are still there.
-    struct stat st;
-    if (stat(path.c_str(), &st) == 0 && !kill_all(path))
-        if (auto ps = pids(path); ps)
-            for (pid_t p : *ps) ::kill(p, SIGKILL);
-    for (int i = 0;; ++i) {
-        int e = rmdir_tree(path);
-        if (e == 0) break;
-        if (e != EBUSY || i == 1999) return Error::sys("remove cgroup \"" + path + "\" and the cgroups below it", e);
-        usleep(5000);
+    if (rmdir(path.c_str()) < 0 && errno != ENOENT) {
+        if (errno != EBUSY && errno != ENOTEMPTY) return Error::sys("remove cgroup \"" + path + "\"", errno);
+        log::debug("cgroups: rmdir " + path + ": " + strerror(errno) + ": slow path");
+        TRY(empty_and_remove(path, killed));
     }
     for (auto it = created.rbegin(); it != created.rend(); ++it)
         if (*it != path && rmdir(it->c_str()) < 0 && errno != ENOENT && errno != EBUSY &&

@@ -41,9 +41,13 @@ std::vector<std::string> missing_components(const CgroupPlan& p, const std::stri
 // every parent skiff created) unless commit() is called.  A cgroup that is
 // frozen (cgroup.freeze 1 on it or on a parent) is refused: the init would
 // freeze at birth and create would wait for it forever (as runc refuses).
+// Only the components that exist are read for that (one below a component
+// skiff made is new, and thawed); `missing`, when known (the plan's
+// missing_components), spares the mkdir of every existing one.
 class Cgroup {
   public:
-    static oci::Result<Cgroup> create(const CgroupPlan& p, const std::string& root = kRoot);
+    static oci::Result<Cgroup> create(const CgroupPlan& p, const std::string& root = kRoot,
+                                      const std::vector<std::string>* missing = nullptr);
     Cgroup() = default;
     Cgroup(Cgroup&&) noexcept = default;
     Cgroup& operator=(Cgroup&&) noexcept = default;
@@ -53,6 +57,9 @@ class Cgroup {
     const std::string& root() const { return root_; }
     int fd() const { return fd_.get(); }  // O_DIRECTORY, for CLONE_INTO_CGROUP
     const std::vector<std::string>& created() const { return created_; }
+    // skiff made the leaf itself: nothing is in it yet (no files written,
+    // no device program), and a failed create removes it.
+    bool fresh() const { return !created_.empty() && created_.back() == path_; }
     // Fallback when clone3 cannot place the child: write cgroup.procs.
     oci::Result<void> add_pid(pid_t pid) const;
     void commit() { committed_ = true; }
@@ -64,11 +71,15 @@ class Cgroup {
     bool committed_ = false;
 };
 
-// delete: kill what is left in the cgroup and every cgroup below it
-// (cgroup.kill), wait until empty, rmdir the subtree depth first (a
-// container with cgroupns and a writable cgroupfs makes its own children),
-// then the leaf and every parent skiff created (deepest first).
-oci::Result<void> destroy(const std::string& path, const std::vector<std::string>& created);
+// delete: one rmdir of the leaf when it is empty and has no children (the
+// init reaped with its pid namespace: the usual case), then every parent
+// skiff created (deepest first).  Only when that rmdir says EBUSY or
+// ENOTEMPTY: one cgroup.kill if cgroup.events says processes are left (a
+// container without a pid namespace, delete --force), a wait on
+// cgroup.events until they are gone, and the subtree removed depth first
+// (a container with cgroupns and a writable cgroupfs makes its own children).
+// killed: the caller wrote cgroup.kill already; only the wait is left.
+oci::Result<void> destroy(const std::string& path, const std::vector<std::string>& created, bool killed = false);
 
 // cgroup.kill: SIGKILL to every process in the cgroup and below; false
 // (said at debug level) where the kernel lacks it or refuses.

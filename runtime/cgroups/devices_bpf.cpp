@@ -46,16 +46,6 @@ const DeviceRule kDefaults[] = {
     {true, 'c', 10, 200, kAccAll},  // net/tun
 };
 
-bpf_insn insn(uint8_t code, uint8_t dst, uint8_t src, int16_t off, int32_t imm) {
-    bpf_insn i{};
-    i.code = code;
-    i.dst_reg = dst & 0xf;
-    i.src_reg = src & 0xf;
-    i.off = off;
-    i.imm = imm;
-    return i;
-}
-
 long bpf(int cmd, bpf_attr* attr) { return syscall(SYS_bpf, cmd, attr, sizeof(*attr)); }
 
 }  // namespace
@@ -83,54 +73,6 @@ Result<std::vector<DeviceRule>> device_rules(const std::vector<oci::DeviceCgroup
     return out;
 }
 
-std::vector<bpf_insn> compile_device_filter(const std::vector<DeviceRule>& rules) {
-    // r1 = ctx (struct bpf_cgroup_dev_ctx): access_type = access << 16 | type,
-    // then major, minor.  r2 = type, r3 = access, r4 = major, r5 = minor.
-    std::vector<bpf_insn> p;
-    p.push_back(insn(BPF_LDX | BPF_W | BPF_MEM, BPF_REG_2, BPF_REG_1, 0, 0));
-    p.push_back(insn(BPF_ALU | BPF_AND | BPF_K, BPF_REG_2, 0, 0, 0xffff));
-    p.push_back(insn(BPF_LDX | BPF_W | BPF_MEM, BPF_REG_3, BPF_REG_1, 0, 0));
-    p.push_back(insn(BPF_ALU | BPF_RSH | BPF_K, BPF_REG_3, 0, 0, 16));
-    p.push_back(insn(BPF_LDX | BPF_W | BPF_MEM, BPF_REG_4, BPF_REG_1, 4, 0));
-    p.push_back(insn(BPF_LDX | BPF_W | BPF_MEM, BPF_REG_5, BPF_REG_1, 8, 0));
-    for (auto it = rules.rbegin(); it != rules.rend(); ++it) {
-        const DeviceRule& r = *it;
-        // Each check jumps to the end of this rule's block on mismatch; the
-        // offsets are patched once the block length is known.
-        std::vector<bpf_insn> b;
-        std::vector<size_t> jumps;
-        if (r.type != 'a') {
-            jumps.push_back(b.size());
-            b.push_back(insn(BPF_JMP | BPF_JNE | BPF_K, BPF_REG_2, 0, 0,
-                             r.type == 'b' ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR));
-        }
-        if ((r.access & kAccAll) != kAccAll) {
-            // Every requested access bit must be in the rule's set.
-            b.push_back(insn(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_1, BPF_REG_3, 0, 0));
-            b.push_back(insn(BPF_ALU | BPF_AND | BPF_K, BPF_REG_1, 0, 0, int32_t(~r.access & kAccAll)));
-            jumps.push_back(b.size());
-            b.push_back(insn(BPF_JMP | BPF_JNE | BPF_K, BPF_REG_1, 0, 0, 0));
-        }
-        if (r.major != -1) {
-            jumps.push_back(b.size());
-            b.push_back(insn(BPF_JMP | BPF_JNE | BPF_K, BPF_REG_4, 0, 0, int32_t(uint32_t(r.major))));
-        }
-        if (r.minor != -1) {
-            jumps.push_back(b.size());
-            b.push_back(insn(BPF_JMP | BPF_JNE | BPF_K, BPF_REG_5, 0, 0, int32_t(uint32_t(r.minor))));
-        }
-        b.push_back(insn(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, r.allow ? 1 : 0));
-        b.push_back(insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0));
-        for (size_t j : jumps) b[j].off = int16_t(b.size() - j - 1);
-        p.insert(p.end(), b.begin(), b.end());
-        // A rule matching everything ends the program: earlier rules are dead.
-        if (jumps.empty()) return p;
-    }
-    p.push_back(insn(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0));
-    p.push_back(insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0));
-    return p;
-}
-
 namespace {
 
 // Ids of the device programs attached to the cgroup.
@@ -147,13 +89,8 @@ std::vector<uint32_t> attached_programs(int cgroup_fd) {
 
 }  // namespace
 
-Result<void> install_device_filter(int cgroup_fd, const std::vector<bpf_insn>& prog, const linux::HostFacts& host) {
-    // Kernels >= 5.11 charge BPF memory to the memory cgroup; older ones
-    // count it against RLIMIT_MEMLOCK.  Raising it needs CAP_SYS_RESOURCE,
-    // which we may not have: best effort.
-    struct rlimit inf{RLIM_INFINITY, RLIM_INFINITY};
-    if (setrlimit(RLIMIT_MEMLOCK, &inf) < 0) log::debug("cgroups: raise RLIMIT_MEMLOCK: " + std::string(strerror(errno)));
-
+Result<void> install_device_filter(int cgroup_fd, const std::vector<bpf_insn>& prog, const linux::HostFacts& host,
+                                   bool fresh) {
     static const char license[] = "Apache";
     bpf_attr a{};
     a.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
@@ -161,6 +98,18 @@ Result<void> install_device_filter(int cgroup_fd, const std::vector<bpf_insn>& p
     a.insn_cnt = uint32_t(prog.size());
     a.license = uint64_t(uintptr_t(license));
     long fd = bpf(BPF_PROG_LOAD, &a);
+    if (fd < 0 && errno == EPERM) {
+        // Kernels before 5.11 count BPF memory against RLIMIT_MEMLOCK (later
+        // ones charge the memory cgroup).  Raising it needs CAP_SYS_RESOURCE,
+        // which we may not have: best effort, and only when the load failed.
+        struct rlimit inf{RLIM_INFINITY, RLIM_INFINITY};
+        if (setrlimit(RLIMIT_MEMLOCK, &inf) == 0) {
+            fd = bpf(BPF_PROG_LOAD, &a);
+        } else {
+            log::debug("cgroups: raise RLIMIT_MEMLOCK: " + std::string(strerror(errno)));
+            errno = EPERM;
+        }
+    }
     if (fd < 0) {
         int e = errno;
         std::string msg = "load the device cgroup BPF program (" + std::to_string(prog.size()) + " instructions)";
@@ -185,7 +134,7 @@ Result<void> install_device_filter(int cgroup_fd, const std::vector<bpf_insn>& p
     }
     UniqueFd prog_fd{int(fd)};
 
-    auto old = attached_programs(cgroup_fd);
+    const auto old = fresh ? std::vector<uint32_t>{} : attached_programs(cgroup_fd);
     std::vector<UniqueFd> old_fds;
     for (uint32_t id : old) {
         bpf_attr g{};

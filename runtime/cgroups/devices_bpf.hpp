@@ -31,15 +31,19 @@ struct DeviceRule {
 // listed /dev/kmsg too).
 oci::Result<std::vector<DeviceRule>> device_rules(const std::vector<oci::DeviceCgroup>* rules);
 
-// Reverse order with an early return per rule: the first match found is
-// the last in config order.  No match: deny.
+// The program deciding as the rules do: the last matching rule wins, no
+// match is denied (a rule matches when its type, major and minor are 'a'/-1
+// or the request's and every requested access bit is in its access).  Rules
+// that cannot decide anything are left out and the rest share their
+// compares (devices_bpf_compile.cpp); the default list is 27 instructions (69 one rule at a time).
 std::vector<bpf_insn> compile_device_filter(const std::vector<DeviceRule>& rules);
 
 // Loads the program and attaches it to cgroup_fd (BPF_F_ALLOW_MULTI),
-// atomically replacing skiff's previous program when there is one.  An
+// atomically replacing skiff's previous program when there is one (fresh:
+// the cgroup was just made, so there is none to look for).  An
 // unprivileged caller (host.unprivileged()) that may not load BPF goes
 // without a filter.
 oci::Result<void> install_device_filter(int cgroup_fd, const std::vector<bpf_insn>& prog,
-                                        const linux::HostFacts& host);
+                                        const linux::HostFacts& host, bool fresh = false);
 
 }  // namespace skiff::cgroups

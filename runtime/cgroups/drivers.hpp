@@ -25,6 +25,8 @@ class FsManager : public Manager {
 
   protected:
     std::string root_;       // the cgroup2 mount
+    bool planned_ = false;   // plan() ran: placement_.created names what is missing
+    mutable bool killed_ = false;  // kill_all() wrote cgroup.kill: destroy() need not again
     linux::HostFacts host_;  // the caller's, for create; default for an existing cgroup
 };
 

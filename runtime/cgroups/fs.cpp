@@ -57,6 +57,34 @@ std::optional<uint64_t> read_u64(const std::string& path) {
 
 namespace {
 
+Result<void> missing_file(const std::string& dir, const Write& w) {
+    if (!w.controller.empty())
+        return Error::msg(w.field + ": the " + w.controller + " controller is not enabled for " + dir + " (no " +
+                          w.file + ")");
+    return Error::msg(w.field + ": " + dir + "/" + w.file + " does not exist");
+}
+
+}  // namespace
+
+Result<void> write_fresh(int dirfd, const std::string& dir, const Writes& writes) {
+    for (const auto& w : writes) {
+        UniqueFd fd(openat(dirfd, w.file.c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW));
+        if (!fd) {
+            if (errno != ENOENT) return Error::sys("open " + dir + "/" + w.file, errno).wrap(w.field);
+            if (!w.optional) return missing_file(dir, w);
+            log::debug("cgroups: " + w.field + ": no " + dir + "/" + w.file + ", skipped");
+            continue;
+        }
+        ssize_t n;
+        do n = write(fd.get(), w.value.data(), w.value.size());
+        while (n < 0 && errno == EINTR);
+        if (n < 0) return Error::sys("write \"" + w.value + "\" to " + dir + "/" + w.file, errno).wrap(w.field);
+    }
+    return {};
+}
+
+namespace {
+
 // Files whose whole content is the value that was written; only these can
 // be put back after a failed update (io.max and friends are keyed lists).
 bool single_value(const std::string& file, const std::string& old) {
@@ -67,13 +95,8 @@ bool single_value(const std::string& file, const std::string& old) {
 }  // namespace
 
 Result<void> apply_writes(const std::string& dir, const Writes& writes) {
-    for (const auto& w : writes) {
-        if (w.optional || file_exists(dir + "/" + w.file)) continue;
-        if (!w.controller.empty())
-            return Error::msg(w.field + ": the " + w.controller + " controller is not enabled for " + dir +
-                              " (no " + w.file + ")");
-        return Error::msg(w.field + ": " + dir + "/" + w.file + " does not exist");
-    }
+    for (const auto& w : writes)
+        if (!w.optional && !file_exists(dir + "/" + w.file)) return missing_file(dir, w);
     std::vector<std::pair<std::string, std::string>> undo;  // path, old content
     for (const auto& w : writes) {
         std::string path = dir + "/" + w.file;

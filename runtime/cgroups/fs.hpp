@@ -44,4 +44,10 @@ std::optional<uint64_t> read_u64(const std::string& path);
 // if a write fails, the files already written get their old values back.
 oci::Result<void> apply_writes(const std::string& dir, const Writes& w);
 
+// The same for a cgroup skiff has just made (dirfd: it, O_DIRECTORY): each
+// file opened relative to dirfd and written, in one pass; a missing file
+// gives apply_writes' error.  Nothing is put back: the caller removes the
+// cgroup on failure.
+oci::Result<void> write_fresh(int dirfd, const std::string& dir, const Writes& w);
+
 }  // namespace skiff::cgroups

@@ -36,11 +36,14 @@ Result<void> FsManager::plan(const oci::Config& c, const std::string& id) {
     TRY_ASSIGN(CgroupPlan p, plan_cgroup(c, id, host_));
     placement_.path = p.enabled ? p.path : "";
     placement_.created = missing_components(p, root_);
+    planned_ = true;
     return {};
 }
 
 Result<NewCgroup> FsManager::create(const oci::Config& c, const std::string&) {
-    TRY_ASSIGN(Cgroup cg, Cgroup::create(CgroupPlan{has_cgroup(), placement_.path}, root_));
+    // The plan found which components are missing: the others are not made again.
+    TRY_ASSIGN(Cgroup cg, Cgroup::create(CgroupPlan{has_cgroup(), placement_.path}, root_,
+                                         planned_ ? &placement_.created : nullptr));
     TRY(apply_resources(cg, resources_of(c), host_));
     placement_.created = cg.created();
     return NewCgroup(placement_, std::move(cg));
@@ -56,7 +59,10 @@ Result<void> FsManager::freeze(bool frozen, int timeout_ms) {
 
 Result<std::vector<pid_t>> FsManager::pids() const { return cgroups::pids(placement_.path); }
 
-bool FsManager::kill_all() const { return cgroups::kill_all(placement_.path); }
+bool FsManager::kill_all() const {
+    if (cgroups::kill_all(placement_.path)) killed_ = true;
+    return killed_;
+}
 
 std::string FsManager::stats_json() const { return cgroups::stats_json(placement_.path); }
 
@@ -78,7 +84,7 @@ Result<UniqueFd> FsManager::open_for_process(const std::string& sub) const {
     return fd;
 }
 
-Result<void> FsManager::destroy() { return cgroups::destroy(placement_.path, placement_.created); }
+Result<void> FsManager::destroy() { return cgroups::destroy(placement_.path, placement_.created, killed_); }
 
 namespace {
 

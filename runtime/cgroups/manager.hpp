@@ -92,7 +92,8 @@ class Manager {
     // The pids in the cgroup and every cgroup below it (`ps`, kill --all).
     virtual oci::Result<std::vector<pid_t>> pids() const = 0;
     // SIGKILL to everything in the cgroup and below at once (cgroup.kill);
-    // false where the kernel lacks it: then signal pids() one by one.
+    // false where the kernel lacks it: then signal pids() one by one.  A
+    // later destroy() of the same manager does not write it again.
     virtual bool kill_all() const = 0;
     // runc's `events --stats` data object, and OOM kills so far.
     virtual std::string stats_json() const = 0;
@@ -103,8 +104,8 @@ class Manager {
     // exec: the cgroup, or `sub` below it (runc's --cgroup), as an
     // O_DIRECTORY fd for CLONE_INTO_CGROUP; invalid without a cgroup.
     virtual oci::Result<UniqueFd> open_for_process(const std::string& sub) const = 0;
-    // delete: what is left in the cgroup killed, the cgroup and every cgroup
-    // skiff made removed, a systemd scope stopped.
+    // delete: what is left in the cgroup killed (unless kill_all() did), the
+    // cgroup and every cgroup skiff made removed, a systemd scope stopped.
     virtual oci::Result<void> destroy() = 0;
 
   protected:

@@ -61,6 +61,11 @@ std::string section(const std::string& field) {
 Result<void> enable_controllers(const std::string& root, const std::string& dir, const Writes& w) {
     auto controllers = needed_controllers(w);
     if (controllers.empty()) return {};
+    auto enabled_in = [&](const std::string& text) {
+        return std::all_of(controllers.begin(), controllers.end(), [&](const std::string& c) { return has_word(text, c); });
+    };
+    const std::string parent = dir.size() > root.size() ? dir.substr(0, dir.rfind('/')) : root;
+    if (auto p = read_file(parent + "/cgroup.subtree_control"); p && enabled_in(*p)) return {};
     // Ancestors from the root down to dir's parent.
     std::vector<std::string> chain{root};
     for (size_t pos = root.size(); pos < dir.size();) {
@@ -91,10 +96,11 @@ Result<void> enable_controllers(const std::string& root, const std::string& dir,
 }
 
 Result<void> apply_resources_at(const std::string& root, const std::string& dir, const oci::Resources& r,
-                                bool update) {
+                                bool update, int fresh_fd) {
     TRY_ASSIGN(Writes w, plan_resources(r, PlanContext{dir, update}));
     if (w.empty()) return {};
     TRY(enable_controllers(root, dir, w));
+    if (fresh_fd >= 0) return write_fresh(fresh_fd, dir, w);
     return apply_writes(dir, w);
 }
 

@@ -177,13 +177,18 @@ Result<void> start_locked(StateDir& dir, const ContainerRecord& r, pid_t notify_
     return {};
 }
 
-Result<void> destroy(StateDir& dir, const ContainerRecord& r) {
-    // The init (and, with a pid namespace, everything in it) goes first.
-    if (auto pidfd = open_init_pidfd(r); pidfd) {
-        syscall(SYS_pidfd_send_signal, pidfd->get(), SIGKILL, nullptr, 0);
-        wait_pidfd(pidfd->get(), 10000);
-    }
-    TRY(cgroup_manager(r)->destroy());
+Result<void> destroy(StateDir& dir, const ContainerRecord& r, oci::Status status) {
+    const auto cgroup = cgroup_manager(r);
+    if (status != oci::Status::Stopped && r.pid > 0)
+        if (auto pidfd = open_init_pidfd(r); pidfd) {
+            if (!(cgroup->has_cgroup() && cgroup->kill_all()))
+                syscall(SYS_pidfd_send_signal, pidfd->get(), SIGKILL, nullptr, 0);
+            // A frozen process dies of SIGKILL on cgroup v2; thawed anyway,
+            // as runc does, so nothing is left waiting on the freezer.
+            if (status == oci::Status::Paused) (void)cgroup->freeze(false, 0);
+            wait_pidfd(pidfd->get(), 10000);
+        }
+    TRY(cgroup->destroy());
     oci::Config cfg = stored_config_if_hooks(r);
     if (cfg.hooks) {
         auto h = linux::run_hooks(cfg.hooks->poststop, "poststop", state_json(r, oci::Status::Stopped));

@@ -76,8 +76,15 @@ oci::Result<void> send_console_master(int console_sock, int master);
 // unlocking dir.
 oci::Result<void> start_locked(StateDir& dir, const ContainerRecord& r, pid_t notify_mainpid = 0, int init_sock = -1);
 
-// Kill what is left, remove the cgroup, run poststop hooks, remove the state dir.
-oci::Result<void> destroy(StateDir& dir, const ContainerRecord& r);
+// Kill what is left, remove the cgroup, run poststop hooks, remove the state
+// dir.  status: what the caller knows of the container.  Stopped (the init
+// dead, a zombie, reaped by `run`, or its pid reused): nothing is signalled
+// here, the cgroup's removal kills what may be left (a container without a
+// pid namespace).  Otherwise a live init gets one SIGKILL for the whole
+// container (cgroup.kill when there is a cgroup, else to the init, whose
+// pid namespace goes with it), a paused one is thawed, and the init is
+// waited for.
+oci::Result<void> destroy(StateDir& dir, const ContainerRecord& r, oci::Status status);
 
 // Wait until the process behind pidfd has exited (up to timeout_ms; -1 = forever).
 bool wait_pidfd(int pidfd, int timeout_ms);

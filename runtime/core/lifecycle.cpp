@@ -112,17 +112,11 @@ Result<void> remove(const GlobalOptions& g, const DeleteOptions& o) {
             // Creating, with the lock held: the create that wrote the record
             // was killed before it finished.  Its record names the cgroup
             // (and the init once cloned); destroy() undoes whatever exists.
-            if (c->status == Status::Paused && !c->rec.cgroup_path.empty()) {
-                // A frozen init cannot die: kill through the cgroup, then thaw.
-                (void)signal_all(c->rec, SIGKILL);
-                (void)cgroup_manager(c->rec)->freeze(false, 0);  // thaw; the kill is waited for below
-            }
-            // Without a cgroup or pid namespace only the init can be
-            // reached; destroy() kills it in any case.
-            if (c->rec.pid > 0 || !c->rec.cgroup_path.empty())
-                if (auto k = signal_all(c->rec, SIGKILL); !k) log::debug(k.error().message);
+            // destroy() sends the one SIGKILL: through the cgroup, or to the
+            // init (its pid namespace goes with it), and thaws a paused one.
+            break;
     }
-    return destroy(c->dir, c->rec);
+    return destroy(c->dir, c->rec, c->status);
 }
 
 Result<oci::State> state(const GlobalOptions& g, const std::string& id) {

@@ -20,7 +20,7 @@ Result<int> run(const GlobalOptions& g, const CreateOptions& o) {
     // a foreground skiff stays the init's parent: systemd should watch it
     auto started = start_locked(c.dir, c.record, o.detach ? 0 : getpid(), c.init_sock.get());
     if (!started) {
-        (void)destroy(c.dir, c.record);
+        (void)destroy(c.dir, c.record, oci::Status::Created);
         return std::move(started).error();
     }
     timings::mark("started");
@@ -31,7 +31,7 @@ Result<int> run(const GlobalOptions& g, const CreateOptions& o) {
     timings::mark("exited");
     if (!o.keep) {
         flock(c.dir.fd(), LOCK_EX);
-        auto d = destroy(c.dir, c.record);
+        auto d = destroy(c.dir, c.record, oci::Status::Stopped);  // reaped by supervise
         if (!d) log::warn(d.error().message);
         timings::mark("deleted");
     }

@@ -429,9 +429,19 @@ Result<ContainerRecord> StateDir::load_or_creating(const std::string& id) const 
 
 Result<void> StateDir::remove() {
     if (path_.empty()) return oci::ok();
-    if (fd_) TRY(remove_contents(fd_.get(), path_));
-    if (::rmdir(path_.c_str()) < 0 && errno != ENOENT)
-        return Error::sys("rmdir \"" + path_ + "\"", errno);
+    // The files every finished create leaves, then the directory; only if
+    // something else is there (exec.fifo of a container never started, a
+    // temp file of a create killed mid-write) the walk over what is left.
+    static constexpr const char* kKnown[] = {"state.json", "creating.json", "init.pid"};
+    if (fd_)
+        for (const char* name : kKnown)
+            if (unlinkat(fd_.get(), name, 0) < 0 && errno != ENOENT)
+                return Error::sys("remove \"" + path_ + "/" + name + "\"", errno);
+    if (::rmdir(path_.c_str()) < 0 && errno != ENOENT) {
+        if ((errno != ENOTEMPTY && errno != EEXIST) || !fd_) return Error::sys("rmdir \"" + path_ + "\"", errno);
+        TRY(remove_contents(fd_.get(), path_));
+        if (::rmdir(path_.c_str()) < 0 && errno != ENOENT) return Error::sys("rmdir \"" + path_ + "\"", errno);
+    }
     fd_.reset();
     keep_ = true;  // nothing left for the destructor to do
     return oci::ok();

@@ -80,7 +80,9 @@ class StateDir {
     // record from creating.json and init.pid, or with only the id and the
     // owner (the directory's) if there is none yet; creating=true.
     Result<ContainerRecord> load_or_creating(const std::string& id) const;
-    Result<void> remove();   // rm -r the directory (after all else is cleaned)
+    // rm -r the directory (after all else is cleaned): the files skiff
+    // writes by name, then rmdir; a walk only for anything else.
+    Result<void> remove();
     void commit() { keep_ = true; }
 
   private:

@@ -2,9 +2,12 @@
 // written, nothing written when anything is wrong, rollback on failure.
 #include <catch2/catch.hpp>
 
+#include <fcntl.h>
+
 #include <filesystem>
 
 #include "cgroups/resources.hpp"
+#include "common/fd.hpp"
 #include "fake_tree.hpp"
 
 using namespace skiff::cgroups;
@@ -156,4 +159,36 @@ TEST_CASE("stats read the v2 files in runc's shape", "[cgroups]") {
     CHECK(pids_stats_json(leaf) == "{\"current\":3}");
     CHECK_THAT(io_stats_json(leaf),
                Catch::Contains("\"ioServiceBytesRecursive\":[{\"major\":8,\"minor\":0,\"op\":\"Read\",\"value\":10}"));
+}
+
+TEST_CASE("a parent that has every controller needed is the only cgroup read", "[cgroups]") {
+    FakeTree t;
+    t.mkcg("a", {"cgroup.subtree_control"});
+    t.put("a/cgroup.subtree_control", "cpu memory pids\n");
+    t.put("cgroup.controllers", "");  // never read: the parent's list says it all
+    std::string leaf = t.mkcg("a/b", {"memory.max", "pids.max", "cpu.weight"});
+    REQUIRE(apply_resources_at(t.root, leaf, limits(), false).ok());
+    CHECK(t.get("cgroup.subtree_control").empty());
+    CHECK(t.get("a/cgroup.subtree_control") == "cpu memory pids\n");
+    CHECK(t.get("a/b/pids.max") == "64");
+}
+
+TEST_CASE("a fresh cgroup is written through its fd; a missing file is named as before", "[cgroups]") {
+    FakeTree t;
+    std::string leaf = t.mkcg("c", {"memory.max", "pids.max", "cpu.weight"});
+    skiff::UniqueFd fd(open(leaf.c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC));
+    REQUIRE(fd);
+    REQUIRE(apply_resources_at(t.root, leaf, limits(), false, fd.get()).ok());
+    CHECK(t.get("c/memory.max") == "1048576");
+    CHECK(t.get("c/cpu.weight") == "39");
+    CHECK(t.get("cgroup.subtree_control") == "+memory +cpu +pids");
+
+    std::string bare = t.mkcg("d", {"memory.max"});
+    skiff::UniqueFd dfd(open(bare.c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC));
+    auto fresh = apply_resources_at(t.root, bare, limits(), false, dfd.get());
+    auto careful = apply_resources_at(t.root, bare, limits(), false);
+    REQUIRE_FALSE(fresh.ok());
+    REQUIRE_FALSE(careful.ok());
+    CHECK(fresh.error().message == careful.error().message);
+    CHECK_THAT(fresh.error().message, Catch::Contains("(no cpu.weight)"));
 }

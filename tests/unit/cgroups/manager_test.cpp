@@ -178,6 +178,57 @@ TEST_CASE("manager: destroy removes the subtree and the parents skiff made, noth
     }
 }
 
+TEST_CASE("manager: destroy of an empty leaf is one rmdir; what cannot go is named", "[cgroups][manager]") {
+    FakeTree t;
+    t.mkcg("made/leaf", {});
+    const std::string made = t.root + "/made", leaf = made + "/leaf";
+    REQUIRE(make_manager(fs_placement(leaf, {made, leaf}), t.root)->destroy().ok());
+    CHECK_FALSE(fs::exists(made));
+    // Already gone (a second delete, a create killed before mkdir): fine.
+    REQUIRE(make_manager(fs_placement(leaf, {made, leaf}), t.root)->destroy().ok());
+    // A leaf that cannot be emptied (a plain file stands for a busy child):
+    // the slow path fails with the path.
+    t.mkcg("stuck/child", {"file"});
+    auto r = make_manager(fs_placement(t.root + "/stuck"), t.root)->destroy();
+    REQUIRE_FALSE(r.ok());
+    CHECK_THAT(r.error().message, Catch::Contains(t.root + "/stuck"));
+}
+
+TEST_CASE("manager: create makes only what the plan found missing", "[cgroups][manager]") {
+    FakeTree t;
+    t.mkcg("a", {});
+    const std::string leaf = t.root + "/a/b/c";
+    // What FsManager::plan records and create passes on.
+    const Placement p = fs_placement(leaf, missing_components(CgroupPlan{true, leaf}, t.root));
+    SECTION("the missing components are made, shallowest first, and the leaf is fresh") {
+        auto cg = Cgroup::create(CgroupPlan{true, leaf}, t.root, &p.created);
+        REQUIRE(cg.ok());
+        CHECK(cg->created() == std::vector<std::string>{t.root + "/a/b", leaf});
+        CHECK(cg->fresh());
+        CHECK(cg->fd() >= 0);
+    }
+    SECTION("an existing leaf is not fresh, and its freeze is read") {
+        t.mkcg("a/b/c", {});
+        std::vector<std::string> none;
+        auto cg = Cgroup::create(CgroupPlan{true, leaf}, t.root, &none);
+        REQUIRE(cg.ok());
+        CHECK(cg->created().empty());
+        CHECK_FALSE(cg->fresh());
+        t.put("a/b/c/cgroup.freeze", "1\n");
+        auto frozen = Cgroup::create(CgroupPlan{true, leaf}, t.root, &none);
+        REQUIRE_FALSE(frozen.ok());
+        CHECK_THAT(frozen.error().message, Catch::Contains("is frozen"));
+    }
+    SECTION("a component the plan called missing that exists now is checked, not claimed") {
+        t.mkcg("a/b", {});
+        t.put("a/b/cgroup.freeze", "1\n");
+        auto cg = Cgroup::create(CgroupPlan{true, leaf}, t.root, &p.created);
+        REQUIRE_FALSE(cg.ok());
+        CHECK_THAT(cg.error().message, Catch::Contains(t.root + "/a/b\" is frozen"));
+        CHECK_FALSE(fs::exists(leaf));
+    }
+}
+
 TEST_CASE("manager: systemd plan names the unit before it exists", "[cgroups][manager][systemd]") {
     skiff::linux::HostFacts root;
     auto m = make_manager(Driver::Systemd, root);

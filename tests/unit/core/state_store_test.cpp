@@ -229,6 +229,31 @@ TEST_CASE("state store: exclusive create, unknown ids, uncommitted dirs vanish",
     CHECK_FALSE(exists(t.root() + "/temp"));
 }
 
+TEST_CASE("state store: remove takes the files skiff writes, and anything else left behind", "[core][state]") {
+    TempRoot t;
+    SECTION("a finished create's files") {
+        auto d = StateDir::create(t.root(), "known");
+        REQUIRE(d.ok());
+        REQUIRE(d->save_creating(sample("known")).ok());
+        REQUIRE(d->save_init_pid(4242, 1).ok());
+        REQUIRE(d->save(sample("known")).ok());
+        REQUIRE(d->remove().ok());
+        CHECK_FALSE(exists(t.root() + "/known"));
+        CHECK(d->remove().ok());  // again: nothing to do
+    }
+    SECTION("an exec.fifo, a temp file of a killed write, a directory") {
+        auto d = StateDir::create(t.root(), "more");
+        REQUIRE(d.ok());
+        REQUIRE(d->save(sample("more")).ok());
+        REQUIRE(mkfifoat(d->fd(), "exec.fifo", 0622) == 0);
+        REQUIRE(unit::write_file(d->path() + "/state.json.tmp", "{"));
+        REQUIRE(mkdirat(d->fd(), "sub", 0700) == 0);
+        REQUIRE(unit::write_file(d->path() + "/sub/f", "x"));
+        REQUIRE(d->remove().ok());
+        CHECK_FALSE(exists(t.root() + "/more"));
+    }
+}
+
 TEST_CASE("state store: bad ids are rejected before any path is built", "[core][state]") {
     TempRoot t;
     for (auto bad : {"../x", ".", "..", "a/b", "", "x\ny"}) {
