@@ -81,6 +81,14 @@ void move_back(std::vector<std::pair<const HostDevice*, int>>& moved, TargetSock
     moved.clear();
 }
 
+// The host's device of an entry; a missing one named as such.
+Result<nl::Link> find_host_device(nl::NetlinkSocket& s, const NetDevicePlan& d) {
+    auto l = nl::find_link(s, d.host_name);
+    if (!l && l.error().err == ENODEV)
+        return Error::msg(d.json_path + ": no network device " + quoted(d.host_name) + " on the host");
+    return std::move(l).wrap(d.json_path);
+}
+
 // The moved device in the target namespace: by name, or (a template) the
 // one link that was not there before.
 Result<nl::Link> find_moved(nl::NetlinkSocket& s, const NetDevicePlan& p, std::set<int>& known) {
@@ -156,12 +164,7 @@ Result<void> check_net_devices(const std::vector<NetDevicePlan>& p, const Namesp
                               " is skiff's own: the devices would not leave it");
     }
     TRY_ASSIGN(nl::NetlinkSocket s, nl::NetlinkSocket::open());
-    for (const auto& d : p) {
-        auto l = nl::find_link(s, d.host_name);
-        if (!l && l.error().err == ENODEV)
-            return Error::msg(d.json_path + ": no network device " + quoted(d.host_name) + " on the host");
-        if (!l) return std::move(l).error().wrap(d.json_path);
-    }
+    for (const auto& d : p) TRY(find_host_device(s, d));
     return {};
 }
 
@@ -186,11 +189,7 @@ Result<void> move_net_devices(const std::vector<NetDevicePlan>& p, int netns_fd)
     for (const auto& d : p) {
         HostDevice h;
         h.plan = &d;
-        auto l = nl::find_link(host, d.host_name);
-        if (!l && l.error().err == ENODEV)
-            return Error::msg(d.json_path + ": no network device " + quoted(d.host_name) + " on the host");
-        if (!l) return std::move(l).error().wrap(d.json_path);
-        h.link = std::move(*l);
+        TRY_ASSIGN(h.link, find_host_device(host, d));
         TRY_ASSIGN(std::vector<nl::Address> all, nl::list_addresses(host, h.link.index).wrap(d.json_path));
         for (auto& a : all)
             if (a.kept_on_move()) h.kept.push_back(std::move(a));

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include <cstring>
+#include <functional>
 #include <optional>
 
 #ifndef SOL_NETLINK
@@ -269,72 +270,65 @@ Result<std::vector<char>> NetlinkSocket::recv(const std::string& what) {
     }
 }
 
-Result<void> NetlinkSocket::call(Message m, const std::string& what) {
-    TRY(send(m, what));
+Result<void> NetlinkSocket::replies(const std::string& what, const std::function<bool(const nlmsghdr*)>& fn) {
     for (;;) {
         TRY_ASSIGN(std::vector<char> d, recv(what));
-        std::optional<Result<void>> out;
+        bool more = true;
         const bool ok = for_each_message(d.data(), d.size(), [&](const nlmsghdr* h) {
-            if (h->nlmsg_seq != seq_ || h->nlmsg_type != NLMSG_ERROR) return true;
-            auto k = parse_kernel_error(h);
-            if (!k) out = std::move(k).error().wrap(what);
-            else if (k->err) out = kernel_error(what, *k);
-            else out = Result<void>();
-            return false;
+            return h->nlmsg_seq != seq_ || (more = fn(h));
         });
         if (!ok) return Error::msg(what + ": malformed netlink reply");
-        if (out) return std::move(*out);
+        if (!more) return {};
     }
+}
+
+Result<void> NetlinkSocket::call(Message m, const std::string& what) {
+    TRY(send(m, what));
+    Result<void> out;
+    TRY(replies(what, [&](const nlmsghdr* h) {
+        if (h->nlmsg_type != NLMSG_ERROR) return true;
+        auto k = parse_kernel_error(h);
+        if (!k) out = std::move(k).error().wrap(what);
+        else if (k->err) out = kernel_error(what, *k);
+        return false;
+    }));
+    return out;
 }
 
 Result<std::vector<std::vector<char>>> NetlinkSocket::dump(Message m, const std::string& what) {
     TRY(send(m, what));
     std::vector<std::vector<char>> out;
-    for (;;) {
-        TRY_ASSIGN(std::vector<char> d, recv(what));
-        bool done = false;
-        std::optional<Error> err;
-        const bool ok = for_each_message(d.data(), d.size(), [&](const nlmsghdr* h) {
-            if (h->nlmsg_seq != seq_) return true;
-            if (h->nlmsg_type == NLMSG_DONE) {
-                done = true;
-                return false;
-            }
-            if (h->nlmsg_type == NLMSG_ERROR) {
-                auto k = parse_kernel_error(h);
-                err = k ? kernel_error(what, *k) : std::move(k).error().wrap(what);
-                return false;
-            }
-            auto* p = reinterpret_cast<const char*>(h);
-            out.emplace_back(p, p + h->nlmsg_len);
-            return true;
-        });
-        if (!ok) return Error::msg(what + ": malformed netlink reply");
-        if (err) return std::move(*err);
-        if (done) return out;
-    }
+    std::optional<Error> err;
+    TRY(replies(what, [&](const nlmsghdr* h) {
+        if (h->nlmsg_type == NLMSG_DONE) return false;
+        if (h->nlmsg_type == NLMSG_ERROR) {
+            auto k = parse_kernel_error(h);
+            err = k ? kernel_error(what, *k) : std::move(k).error().wrap(what);
+            return false;
+        }
+        auto* p = reinterpret_cast<const char*>(h);
+        out.emplace_back(p, p + h->nlmsg_len);
+        return true;
+    }));
+    if (err) return std::move(*err);
+    return out;
 }
 
 Result<std::vector<char>> NetlinkSocket::get(Message m, const std::string& what) {
     TRY(send(m, what));
-    for (;;) {
-        TRY_ASSIGN(std::vector<char> d, recv(what));
-        std::optional<Result<std::vector<char>>> out;
-        const bool ok = for_each_message(d.data(), d.size(), [&](const nlmsghdr* h) {
-            if (h->nlmsg_seq != seq_) return true;
-            if (h->nlmsg_type == NLMSG_ERROR) {
-                auto k = parse_kernel_error(h);
-                if (!k) out = std::move(k).error().wrap(what);
-                else out = kernel_error(what, k->err ? *k : KernelError{EPROTO, "ack without a reply"});
-            } else {
-                auto* p = reinterpret_cast<const char*>(h);
-                out = std::vector<char>(p, p + h->nlmsg_len);
-            }
-            return false;
-        });
-        if (!ok) return Error::msg(what + ": malformed netlink reply");
-        if (out) return std::move(*out);
-    }
+    std::optional<Result<std::vector<char>>> out;
+    TRY(replies(what, [&](const nlmsghdr* h) {
+        if (h->nlmsg_type == NLMSG_ERROR) {
+            auto k = parse_kernel_error(h);
+            if (!k) out = std::move(k).error().wrap(what);
+            else out = kernel_error(what, k->err ? *k : KernelError{EPROTO, "ack without a reply"});
+        } else {
+            auto* p = reinterpret_cast<const char*>(h);
+            out = std::vector<char>(p, p + h->nlmsg_len);
+        }
+        return false;
+    }));
+    return std::move(*out);
 }
 
 Result<Link> find_link(NetlinkSocket& s, std::string_view name) {

@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -101,6 +102,9 @@ class NetlinkSocket {
     explicit NetlinkSocket(UniqueFd fd) : fd_(std::move(fd)) {}
     oci::Result<void> send(Message& m, const std::string& what);
     oci::Result<std::vector<char>> recv(const std::string& what);
+    // Feeds fn the replies to the last request (by sequence number) until
+    // it returns false.
+    oci::Result<void> replies(const std::string& what, const std::function<bool(const nlmsghdr*)>& fn);
     UniqueFd fd_;
     uint32_t seq_ = 0;
 };
