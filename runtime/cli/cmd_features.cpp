@@ -95,7 +95,7 @@ oci::Features build_features() {
     l.selinux = oci::EnabledFlag{h.selinux};
     l.intelRdt = oci::EnabledFlag{false};
     l.mountExtensions = oci::MountExtensions{oci::EnabledFlag{true}};
-    l.netDevices = oci::EnabledFlag{false};
+    l.netDevices = oci::EnabledFlag{true};
     f.linux = std::move(l);
 
     oci::StringMap ann;

@@ -20,6 +20,7 @@
 #include "core/rootless.hpp"
 #include "core/notify.hpp"
 #include "linux/hooks.hpp"
+#include "linux/netdev.hpp"
 #include "ocispec/json.hpp"
 #include "proc/fds.hpp"
 #include "proc/init.hpp"
@@ -128,6 +129,9 @@ Result<Created> create_container(const GlobalOptions& g, const CreateOptions& o,
     proc::InitSpec& spec = *spec_box;
     TRY_ASSIGN(spec.ns, linux::plan_namespaces(cfg, host));
     TRY(check_rootless_config(host, cfg));
+    // linux.netDevices: every check that can be made before anything moves.
+    TRY_ASSIGN(const std::vector<linux::NetDevicePlan> netdevs, linux::plan_net_devices(cfg, spec.ns, host));
+    TRY(linux::check_net_devices(netdevs, spec.ns));
     linux::RootfsOptions ro;
     ro.no_pivot = o.no_pivot;
     ro.in_user_namespace = spec.ns.new_user || oci::find_namespace(cfg, oci::NamespaceType::User) ||
@@ -216,6 +220,15 @@ Result<Created> create_container(const GlobalOptions& g, const CreateOptions& o,
     rec.pid_start_time = process_start_time(rec.pid);
     TRY(dir.save_init_pid(rec.pid, rec.pid_start_time));
     TRY(failpoint("after-clone"));
+    // The init's network namespace exists since clone3 (or was joined by
+    // path): the devices go there before it runs, so the prestart and
+    // createRuntime hooks see them.  A failure from here kills the init,
+    // and with it the namespace (physical devices return to the host).
+    if (!netdevs.empty()) {
+        TRY_ASSIGN(UniqueFd netns, linux::open_target_netns(spec.ns, child.pid()));
+        TRY(linux::move_net_devices(netdevs, netns.get()));
+        timings::mark("net devices");
+    }
     TRY(proc::send_msg(parent_sock.get(), proc::Msg::Begin));  // the init's turn
 
     UniqueFd master;
