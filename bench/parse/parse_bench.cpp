@@ -27,7 +27,6 @@
 
 #include "cgroups/manager.hpp"
 #include "cli/spec_default.hpp"
-#include "common/prefault.hpp"
 #include "core/rootless.hpp"
 #include "linux/hooks.hpp"
 #include "linux/host.hpp"
@@ -240,7 +239,6 @@ int parse_write(const std::string& path, long n) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    skiff::prefault_image();  // as skiff's main does: code page faults are not the config path's
     if (argc > 1 && std::strcmp(argv[1], "--once") == 0) return once(argc > 2 ? argv[2] : nullptr);
     const bool file = argc > 1 && (argv[1][0] < '0' || argv[1][0] > '9');
     const char* count = file ? (argc > 2 ? argv[2] : nullptr) : (argc > 1 ? argv[1] : nullptr);

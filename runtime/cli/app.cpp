@@ -6,7 +6,6 @@
 #include <cstdio>
 #include <vector>
 
-#include "common/prefault.hpp"
 #include "cli/commands.hpp"
 #include "common/failpoint.hpp"
 #include "core/rootless.hpp"
@@ -46,7 +45,6 @@ void print_version() {
 }  // namespace
 
 int run_cli(int argc, char** argv) {
-    prefault_image();  // first: what follows runs on those pages
     std::vector<std::string> args(argv + (argc > 0 ? 1 : 0), argv + argc);
     Context ctx;
     auto global = parse_flags(global_flags, args, "skiff", /*stop_at_positional=*/true);
