@@ -172,3 +172,17 @@ c['mounts'] = [m for m in c['mounts'] if m['destination'] != '/sys/fs/cgroup']"
 	fi
 	[ -z "$(mounts_under "$TEST_DIR")" ]
 }
+
+@test "tmpcopyup: a copy that does not fit fails naming the mount and the file, leaving nothing mounted" {
+	is_skiff || skip "$RUNTIME: skiff's error text"
+	mkdir -p "$ROOTFS/data"
+	head -c 300000 /dev/zero >"$ROOTFS/data/big"
+	cfg "c['mounts'].append({'destination': '/data', 'type': 'tmpfs', 'source': 'tmpfs', 'options': ['tmpcopyup', 'size=64k']})"
+	rt_bg run --bundle "$BUNDLE" "$ID"
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *'mount "tmpfs" on "/data": tmpcopyup of "/data": copy "big": No space left on device'* ]]
+	[[ "$output" == *"mounts["*"]: "* ]]
+	[ -z "$(mounts_under "$TEST_DIR")" ]
+	[ "$(stat -c %s "$ROOTFS/data/big")" = 300000 ]
+}
