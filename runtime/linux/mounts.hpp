@@ -32,6 +32,7 @@ struct MountOptions {
     bool rbind = false;
     bool idmap = false;
     bool ridmap = false;
+    bool copyup = false;                    // tmpcopyup: a tmpfs starts with a copy of what it covers
     std::string data;                       // filesystem options, comma-separated
 };
 
@@ -52,6 +53,12 @@ oci::Result<UniqueFd> clone_tree(int dirfd, const char* path, bool recursive);
 oci::Result<void> attach_tree(int tree_fd, int target_fd);
 oci::Result<void> set_attrs(int fd, const MountAttrs& a, bool recursive, int userns_fd = -1);
 oci::Result<void> set_propagation(int fd, unsigned long ms_flags);
+// A new filesystem as a detached mount (fsopen, fsconfig, fsmount): what
+// mount(2) of `type` with these MS_* flags and comma-separated data makes,
+// before it is attached anywhere.  A refused option's error carries the
+// kernel's own words ("tmpfs: Bad value for 'size'").
+oci::Result<UniqueFd> make_fs_mount(const std::string& type, const std::string& source, unsigned long ms_flags,
+                                    const std::string& data);
 // A new read-only tmpfs as a detached mount (for masked directories).
 oci::Result<UniqueFd> make_ro_tmpfs();
 

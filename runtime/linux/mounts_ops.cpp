@@ -6,6 +6,8 @@
 #include <sys/wait.h>
 
 #include <cstdio>
+#include <string>
+#include <utility>
 
 #include "linux/mounts.hpp"
 
@@ -46,6 +48,82 @@ oci::Result<void> set_propagation(int fd, unsigned long ms_flags) {
     if (mount_setattr(fd, "", flags, &attr, sizeof attr) < 0)
         return oci::Error::sys("set mount propagation", errno);
     return oci::ok();
+}
+
+namespace {
+
+// The last error the kernel logged on a filesystem context ("e tmpfs: Bad
+// value for 'size'"), without its "e " tag; "" when it logged none.
+std::string fs_log(int fs) {
+    std::string last;
+    char buf[512];
+    for (int i = 0; i < 16; ++i) {
+        ssize_t n = ::read(fs, buf, sizeof buf - 1);
+        if (n <= 0) break;
+        while (n > 0 && buf[n - 1] == '\n') --n;
+        buf[n] = '\0';
+        if (n > 2 && buf[0] == 'e' && buf[1] == ' ') last = buf + 2;
+    }
+    return last;
+}
+
+oci::Error fs_error(int fs, std::string what, int e) {
+    std::string why = fs_log(fs);
+    if (!why.empty()) what += " (" + why + ")";
+    return oci::Error::sys(std::move(what), e);
+}
+
+// mount(2)'s superblock flags as fsconfig takes them.
+constexpr std::pair<unsigned long, const char*> kSbFlags[] = {
+    {MS_RDONLY, "ro"}, {MS_SYNCHRONOUS, "sync"}, {MS_DIRSYNC, "dirsync"}, {MS_LAZYTIME, "lazytime"},
+    {MS_MANDLOCK, "mand"},
+};
+
+// mount(2)'s per-mount flags as fsmount takes them.  As in mount(2),
+// relatime unless noatime, and strictatime over both.
+unsigned mount_attrs(unsigned long ms) {
+    unsigned a = 0;
+    if (ms & MS_RDONLY) a |= MOUNT_ATTR_RDONLY;
+    if (ms & MS_NOSUID) a |= MOUNT_ATTR_NOSUID;
+    if (ms & MS_NODEV) a |= MOUNT_ATTR_NODEV;
+    if (ms & MS_NOEXEC) a |= MOUNT_ATTR_NOEXEC;
+    if (ms & MS_NODIRATIME) a |= MOUNT_ATTR_NODIRATIME;
+    if (ms & MS_NOSYMFOLLOW) a |= MOUNT_ATTR_NOSYMFOLLOW;
+    if (ms & MS_STRICTATIME) a |= MOUNT_ATTR_STRICTATIME;
+    else if (ms & MS_NOATIME) a |= MOUNT_ATTR_NOATIME;
+    return a;
+}
+
+}  // namespace
+
+oci::Result<UniqueFd> make_fs_mount(const std::string& type, const std::string& source, unsigned long ms_flags,
+                                    const std::string& data) {
+    UniqueFd fs(fsopen(type.c_str(), FSOPEN_CLOEXEC));
+    if (!fs) return oci::Error::sys("fsopen " + oci::quote(type), errno);
+    if (!source.empty() && fsconfig(fs.get(), FSCONFIG_SET_STRING, "source", source.c_str(), 0) < 0)
+        return fs_error(fs.get(), "source " + oci::quote(source), errno);
+    for (const auto& [ms, name] : kSbFlags)
+        if ((ms_flags & ms) && fsconfig(fs.get(), FSCONFIG_SET_FLAG, name, nullptr, 0) < 0)
+            return fs_error(fs.get(), std::string("option ") + name, errno);
+    // The kernel splits mount(2)'s data the same way: at commas, each a
+    // key=value string or a bare flag.
+    for (size_t i = 0; i < data.size();) {
+        size_t end = data.find(',', i);
+        if (end == std::string::npos) end = data.size();
+        std::string opt = data.substr(i, end - i);
+        i = end + 1;
+        if (opt.empty()) continue;
+        size_t eq = opt.find('=');
+        int rc = eq == std::string::npos
+                     ? fsconfig(fs.get(), FSCONFIG_SET_FLAG, opt.c_str(), nullptr, 0)
+                     : fsconfig(fs.get(), FSCONFIG_SET_STRING, opt.substr(0, eq).c_str(), opt.c_str() + eq + 1, 0);
+        if (rc < 0) return fs_error(fs.get(), "option " + oci::quote(opt), errno);
+    }
+    if (fsconfig(fs.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) < 0)
+        return fs_error(fs.get(), "create " + oci::quote(type), errno);
+    int m = fsmount(fs.get(), FSMOUNT_CLOEXEC, mount_attrs(ms_flags));
+    if (m < 0) return fs_error(fs.get(), "fsmount " + oci::quote(type), errno);
+    return UniqueFd(m);
 }
 
 oci::Result<UniqueFd> make_ro_tmpfs() {

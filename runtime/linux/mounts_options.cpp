@@ -2,7 +2,6 @@
 // The table mirrors mount(8) and runc, so a config behaves the same here.
 #include <string_view>
 
-#include "common/log.hpp"
 #include "linux/mounts.hpp"
 
 namespace skiff::linux {
@@ -110,10 +109,7 @@ oci::Result<MountOptions> parse_mount_options(const oci::Strings& opts) {
         if (o.empty()) return oci::Error::msg("options[" + std::to_string(i) + "]: empty option");
         if (o == "idmap") { r.idmap = true; continue; }
         if (o == "ridmap") { r.ridmap = true; continue; }
-        if (o == "tmpcopyup") {
-            log::debug("mount option \"tmpcopyup\" is not supported; ignored");
-            continue;
-        }
+        if (o == "tmpcopyup") { r.copyup = true; continue; }
         const OptionDef* d = find_option(o);
         if (!d) {
             if (!r.data.empty()) r.data += ',';

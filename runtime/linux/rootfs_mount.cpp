@@ -9,7 +9,9 @@
 #include <termios.h>
 
 #include <cstdio>
+#include <string_view>
 
+#include "linux/copyup.hpp"
 #include "linux/rootfs_impl.hpp"
 #include "linux/safepath.hpp"
 
@@ -30,15 +32,20 @@ oci::Result<void> after_mount(const MountStep& m, int mnt_fd) {
     return oci::ok();
 }
 
+// Whether comma-separated filesystem data names key= ("mode", "uid").
+bool has_key(const std::string& data, std::string_view key) {
+    for (size_t i = 0; i < data.size(); i = data.find(',', i) + 1) {
+        if (data.compare(i, key.size(), key) == 0 && data.compare(i + key.size(), 1, "=") == 0) return true;
+        if (data.find(',', i) == std::string::npos) break;
+    }
+    return false;
+}
+
 // mode= for a tmpfs that names none: the mount point's own mode, as runc
 // and crun keep it (the kernel's default would be 1777).
 std::string tmpfs_data(const MountStep& m, int dst) {
     std::string data = m.opts.data;
-    if (m.type != "tmpfs") return data;
-    for (size_t i = 0; i < data.size(); i = data.find(',', i) + 1) {
-        if (data.compare(i, 5, "mode=") == 0) return data;
-        if (data.find(',', i) == std::string::npos) break;
-    }
+    if (m.type != "tmpfs" || has_key(data, "mode")) return data;
     struct stat st {};
     if (::fstat(dst, &st) < 0) return data;
     char mode[24];
@@ -46,9 +53,38 @@ std::string tmpfs_data(const MountStep& m, int dst) {
     return data.empty() ? std::string(mode) : data + "," + mode;
 }
 
+// tmpcopyup (a tmpfs, checked by the plan): the new tmpfs is made
+// detached, filled with a copy of the directory it is to cover (read
+// through an fd opened before, nothing followed: copyup.hpp), and only
+// then attached over it.  A directory the mount created is empty: nothing
+// to copy.
+oci::Result<void> mount_copyup(const MountStep& m, int dst) {
+    const std::string what = m.where + ": " + mount_what(m);
+    UniqueFd src(::openat(dst, ".", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!src) return oci::Error::sys(what + ": tmpcopyup: open \"/" + m.dest + "\"", errno);
+    const std::string data = tmpfs_data(m, dst);
+    auto mnt = make_fs_mount(m.type, m.source, m.opts.flags & ~(kPropagation | MS_REC | MS_BIND), data);
+    if (!mnt) return std::move(mnt).error().wrap(what);
+    {
+        UniqueFd top(::openat(mnt->get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        if (!top) return oci::Error::sys(what + ": tmpcopyup: open the new tmpfs", errno);
+        CopyOptions co;
+        co.top_owner = !has_key(data, "uid") && !has_key(data, "gid");
+        auto r = copy_tree(src.get(), top.get(), co);
+        if (!r) return std::move(r).error().wrap(what + ": tmpcopyup of \"/" + m.dest + "\"");
+    }
+    auto r = attach_tree(mnt->get(), dst);
+    if (!r) return std::move(r).error().wrap(what);
+    // The fd now names the attached mount itself.
+    TRY(after_mount(m, mnt->get()));
+    if (m.defer_ro) m.ro_fd.reset(mnt->release());
+    return oci::ok();
+}
+
 oci::Result<void> mount_fs(const RootfsPlan::Impl& p, const MountStep& m) {
     auto dst = safepath::create_in_root(p.root.get(), m.dest, safepath::Leaf::MountDir);
     if (!dst) return std::move(dst).error().wrap(m.where + ": " + mount_what(m));
+    if (m.opts.copyup) return mount_copyup(m, dst->get());
     auto target = safepath::proc_fd_path(dst->get());
     unsigned long flags = m.opts.flags & ~(kPropagation | MS_REC | MS_BIND);
     const std::string data_str = tmpfs_data(m, dst->get());

@@ -97,6 +97,11 @@ oci::Result<void> plan_mount(const oci::Config& c, const oci::Mount& m, const st
         s.opts.flags &= ~static_cast<unsigned long>(MS_RDONLY);
         s.opts.attrs.set &= ~static_cast<uint64_t>(MOUNT_ATTR_RDONLY);
     }
+    if (s.opts.copyup && (s.bind || s.type != "tmpfs"))
+        return oci::Error::msg("option \"tmpcopyup\" is only valid on a tmpfs mount, not on " +
+                               oci::quote(s.bind ? "bind" : s.type));
+    if (s.opts.copyup && (s.opts.flags & MS_REMOUNT))
+        return oci::Error::msg("option \"tmpcopyup\" makes a new tmpfs: it cannot be combined with \"remount\"");
     if (s.bind) {
         s.opts.bind = true;
         return plan_bind(c, m, bundle, s, o);

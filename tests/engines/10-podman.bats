@@ -150,6 +150,18 @@ teardown() {
 	[[ "$output" == "tmpfs /scratch tmpfs "*size=1024k* ]]
 }
 
+@test "podman: --tmpfs /etc starts with the image's /etc (tmpcopyup)" {
+	# podman passes tmpcopyup for --tmpfs; the image's files are copied in
+	ok pm run --rm --tmpfs /etc "$IMAGE" sh -c 'grep " /etc " /proc/mounts; head -n1 /etc/passwd; cat /etc/group; echo x >/etc/new && echo writable'
+	[[ "$output" == *"tmpfs /etc tmpfs"* ]]
+	[[ "$output" == *"root:x:0:0:root:/root:/bin/sh"* ]]
+	[[ "$output" == *"nobody:x:65534:"* ]]
+	[[ "$output" == *writable* ]]
+	# notmpcopyup: podman leaves the option out, and the tmpfs starts empty
+	ok pm run --rm --tmpfs /etc:notmpcopyup "$IMAGE" sh -c 'cat /etc/passwd 2>/dev/null || echo no-passwd'
+	[[ "$output" == *no-passwd* ]]
+}
+
 @test "podman: --init runs podman-init as pid 1" {
 	ok pm run --rm --init "$IMAGE" cat /proc/1/cmdline
 	[[ "$output" == *podman-init* ]]

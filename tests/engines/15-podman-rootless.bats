@@ -116,3 +116,11 @@ teardown() {
 	ok upm run --rm -v "$SUITE_DIR/vol:/data" "$IMAGE" touch /data/made-inside
 	[ "$(stat -c %u "$SUITE_DIR/vol/made-inside")" = "$PR_UID" ]
 }
+
+@test "podman rootless: --tmpfs /etc starts with the image's /etc (tmpcopyup)" {
+	ok upm run --rm --tmpfs /etc "$IMAGE" sh -c 'grep " /etc " /proc/mounts; head -n1 /etc/passwd; stat -c %u /etc/passwd'
+	echo "$output"
+	[[ "$output" == *"tmpfs /etc tmpfs"* ]]
+	[[ "$output" == *"root:x:0:0:root:/root:/bin/sh"* ]]
+	[ "$(echo "$output" | tail -n1)" = 0 ]
+}

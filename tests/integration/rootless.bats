@@ -225,6 +225,20 @@ c["mounts"].append({"destination": "/share", "type": "bind", "source": "'"$TEST_
 	echo "$output" | grep -qx 'ptsok'
 }
 
+@test "rootless: a tmpfs with tmpcopyup starts with the image's files" {
+	ln -s /etc/shadow "$ROOTFS/etc/shadow-link"
+	chown -h "$RL_UID:$RL_GID" "$ROOTFS/etc/shadow-link"
+	cfg "c['mounts'].append({'destination': '/etc', 'type': 'tmpfs', 'source': 'tmpfs', 'options': ['tmpcopyup', 'nosuid', 'nodev', 'size=1m']})"
+	set_args sh -c 'grep -c "^tmpfs /etc tmpfs" /proc/self/mounts; head -n1 /etc/passwd; stat -c %u /etc/passwd; readlink /etc/shadow-link'
+	run urt run --bundle "$BUNDLE" "$ID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = 1 ]
+	[ "${lines[1]}" = "root:x:0:0:root:/root:/bin/sh" ]
+	[ "${lines[2]}" = 0 ]  # the user's files are root's inside
+	[ "${lines[3]}" = /etc/shadow ]
+}
+
 @test "rootless: kernel-locked flags of a bind source are kept (nosuid, nodev, noexec, ro)" {
 	mkdir "$TEST_DIR/locked"
 	mount -t tmpfs -o nosuid,nodev,noexec,mode=755 skiff-rl "$TEST_DIR/locked"

@@ -64,6 +64,8 @@ TEST_CASE("mount options: unknown options become filesystem data", "[mounts]") {
     REQUIRE(r.ok());
     CHECK(r->data == "mode=755,size=65536k,newinstance");
     CHECK(r->flags == MS_NOSUID);
+    CHECK(r->copyup);  // an option of skiff's, not the filesystem's
+    CHECK_FALSE(parse_mount_options({"nosuid"})->copyup);
 }
 
 TEST_CASE("mount options: idmap, ridmap and empty strings", "[mounts]") {

@@ -91,6 +91,13 @@ TEST_CASE("plan_rootfs: mount errors name the entry", "[rootfs][rootfs_plan]") {
     c.mounts->back() = mnt("/t", "tmpfs", "tmpfs", {"idmap"});
     CHECK(plan_error(c, b.dir) == "mounts[1]: idmap needs a bind mount");
 
+    c.mounts->back() = mnt("/t", "proc", "proc", {"tmpcopyup"});
+    CHECK(plan_error(c, b.dir) == "mounts[1]: option \"tmpcopyup\" is only valid on a tmpfs mount, not on \"proc\"");
+    c.mounts->back() = mnt("/t", "none", "/x", {"rbind", "tmpcopyup"});
+    CHECK(plan_error(c, b.dir) == "mounts[1]: option \"tmpcopyup\" is only valid on a tmpfs mount, not on \"bind\"");
+    c.mounts->back() = mnt("/t", "tmpfs", "tmpfs", {"tmpcopyup", "size=1m"});
+    CHECK(plan_error(c, b.dir) == "(ok)");
+
     c.mounts->back() = mnt("/t", "bind", "data", {"bind"});
     c.mounts->back().uidMappings = std::vector<oci::IdMapping>{{0, 1000, 1}};
     CHECK(plan_error(c, b.dir) == "mounts[1]: uidMappings and gidMappings must be given together");
