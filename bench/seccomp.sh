@@ -50,13 +50,13 @@ add() {
 	bench_try "$1 (cannot run the bundle)" $g run --bundle "$4" bench-run || return 0
 	bench_add "$1" "$g run --bundle $4 bench-run" "${5:-}"
 }
-add "skiff cold" skiff "$work/state-cold" "$bundle" "rm -rf $work/state-cold/.cache/seccomp"
+add "skiff cold" skiff "$work/state-cold" "$bundle" "rm -rf $bench_run/state-cold/.cache/seccomp"
 add "skiff cached" skiff "$work/state-cached" "$bundle"
 add crun crun "$work/state-crun" "$bundle"
 add runc runc "$work/state-runc" "$bundle"
 add "skiff no-seccomp" skiff "$work/state-plain" "$plain"
-if [ -x "$SKIFF" ] && [ -z "$(ls -A "$work/state-cached/.cache/seccomp" 2>/dev/null)" ]; then
-	note "skiff wrote no filter into $work/state-cached/.cache/seccomp: the cached row is not cached"
+if [ -x "$SKIFF" ] && [ -z "$(ls -A "$bench_run/state-cached/.cache/seccomp" 2>/dev/null)" ]; then
+	note "skiff wrote no filter into $bench_run/state-cached/.cache/seccomp: the cached row is not cached"
 fi
 
 bench_hyperfine "$runs"
