@@ -1,6 +1,8 @@
 // --timings: a per-step timeline of the start path, in microseconds.  When
-// off, mark() is one predictable branch.  The child records into its own
-// copy (after clone) and ships its marks to the parent with the Ready message.
+// off, mark() is one predictable branch.  A child that shares skiff's
+// memory (proc/spawn.hpp) records straight into this table, in its turns;
+// one with a copy (ASan builds) ships its marks with the Ready message.
+// A mark names the step that ends there.
 #pragma once
 
 #include <cstddef>

@@ -229,6 +229,7 @@ Result<Created> create_container(const GlobalOptions& g, const CreateOptions& o,
         TRY(linux::move_net_devices(netdevs, netns.get()));
         timings::mark("net devices");
     }
+    timings::mark("init recorded");
     TRY(proc::send_msg(parent_sock.get(), proc::Msg::Begin));  // the init's turn
 
     UniqueFd master;

@@ -89,6 +89,12 @@ assert ids == {sys.argv[1]: "running", sys.argv[2]: "stopped"}, ids' "$ID" "$oth
 	local steps
 	steps=$(echo "$stderr" | grep -v timings | grep -cE '[0-9]+')
 	[ "$steps" -ge 3 ]
+	# each step marked where it ends, the init's own steps (recorded in
+	# skiff's memory, or shipped with Ready) between the parent's, in order
+	local names
+	names=$(echo "$stderr" | sed -nE 's/^ *[0-9.]+ +\+ *[0-9.]+ +//p' | tr '\n' '|')
+	echo "$names"
+	[[ "$names" == "start|config parsed|"*"|cgroup|clone3|init recorded|child: cloned|"*"|init ready|started|exited|deleted|" ]]
 	# and nothing of it on stdout, nor without the flag
 	[ -z "$output" ]
 	run --separate-stderr "$RUNTIME" --root "$ROOT" run --bundle "$BUNDLE" "$ID" 3>&-
