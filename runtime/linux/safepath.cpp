@@ -65,6 +65,15 @@ oci::Error not_ordinary(const std::string& rel, const char* what) {
     return oci::Error::msg("\"/" + rel + "\" must be mounted on an ordinary directory, not " + what);
 }
 
+// A mount point's leaf, opened without following it: a directory, or an error.
+oci::Result<UniqueFd> checked_mount_dir(UniqueFd f, const std::string& rel) {
+    struct stat st {};
+    if (::fstat(f.get(), &st) < 0) return oci::Error::sys("stat \"/" + rel + "\" in rootfs", errno);
+    if (S_ISLNK(st.st_mode)) return not_ordinary(rel, "a symlink");
+    if (!S_ISDIR(st.st_mode)) return not_ordinary(rel, "a file");
+    return f;
+}
+
 // The leaf of a mount point: opened without following it, created when absent.
 oci::Result<UniqueFd> open_mount_dir(int root, int parent, const std::string& rel, const std::string& name) {
     int fd = openat2_in_root(root, rel.c_str(), O_PATH | O_NOFOLLOW);
@@ -74,15 +83,23 @@ oci::Result<UniqueFd> open_mount_dir(int root, int parent, const std::string& re
         fd = openat2_in_root(root, rel.c_str(), O_PATH | O_NOFOLLOW);
     }
     if (fd < 0) return resolve_error(rel, errno);
-    UniqueFd f(fd);
-    struct stat st {};
-    if (::fstat(f.get(), &st) < 0) return oci::Error::sys("stat \"/" + rel + "\" in rootfs", errno);
-    if (S_ISLNK(st.st_mode)) return not_ordinary(rel, "a symlink");
-    if (!S_ISDIR(st.st_mode)) return not_ordinary(rel, "a file");
-    return f;
+    return checked_mount_dir(UniqueFd(fd), rel);
+}
+
+// The usual case, an image that has the whole path: one lookup, the same
+// the walk makes for each component (openat2_in_root), of the whole path.
+// Anything else (absent, a dangling link, an error) is the walk's, which
+// creates what is missing and words the error.
+UniqueFd open_existing(int root, const std::string& rel, Leaf leaf) {
+    int oflags = O_PATH | (leaf == Leaf::MountDir ? O_NOFOLLOW : leaf == Leaf::Directory ? O_DIRECTORY : 0);
+    return UniqueFd(openat2_in_root(root, rel.c_str(), oflags));
 }
 
 oci::Result<UniqueFd> create_rel(int root, const std::string& rel, Leaf leaf, int links) {
+    if (!rel.empty()) {
+        if (UniqueFd f = open_existing(root, rel, leaf))
+            return leaf == Leaf::MountDir ? checked_mount_dir(std::move(f), rel) : oci::Result<UniqueFd>(std::move(f));
+    }
     UniqueFd cur(openat2_in_root(root, "", O_PATH | O_DIRECTORY));
     if (!cur) return resolve_error("", errno);
     if (rel.empty()) return cur;
