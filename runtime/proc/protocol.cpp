@@ -96,18 +96,11 @@ Result<void> send_hooks_done(int sock, const HookStates& s) {
 }
 
 Result<void> wait_eof(int sock) {
-    for (;;) {
-        ssize_t n;
-        do {
-            n = recv(sock, nullptr, 0, MSG_PEEK | MSG_TRUNC);
-        } while (n < 0 && errno == EINTR);
-        if (n == 0) return {};
-        if (n < 0) return Error::sys("wait for the child's execve", errno);
-        TRY_ASSIGN(std::optional<Message> m, recv_msg(sock));
-        if (!m) return {};
-        if (m->type == Msg::Fail) return m->error();
-        return Error::msg(std::string("protocol: expected EOF, got ") + msg_name(m->type));
-    }
+    auto m = recv_msg(sock);
+    if (!m) return std::move(m).error().wrap("wait for the child's execve");
+    if (!*m) return {};
+    if ((*m)->type == Msg::Fail) return (*m)->error();
+    return Error::msg(std::string("protocol: expected EOF, got ") + msg_name((*m)->type));
 }
 
 Result<void> send_fd(int sock, std::string_view name, int fd) {
