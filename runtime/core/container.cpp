@@ -151,8 +151,13 @@ Result<void> release_by_fifo(StateDir& dir, int pidfd_raw) {
 }
 }  // namespace
 
-Result<void> start_locked(StateDir& dir, const ContainerRecord& r, pid_t notify_mainpid, int init_sock) {
-    TRY_ASSIGN(UniqueFd pidfd, open_init_pidfd(r));
+Result<void> start_locked(StateDir& dir, const ContainerRecord& r, pid_t notify_mainpid, int init_sock,
+                          int init_pidfd) {
+    UniqueFd opened;
+    if (init_pidfd < 0) {
+        TRY_ASSIGN(opened, open_init_pidfd(r));
+        init_pidfd = opened.get();
+    }
     // bound before the release, so an early READY=1 is not lost
     TRY_ASSIGN(NotifyRelay relay, NotifyRelay::open(dir.path()));
     if (init_sock >= 0) {
@@ -161,7 +166,7 @@ Result<void> start_locked(StateDir& dir, const ContainerRecord& r, pid_t notify_
         TRY(proc::send_msg(init_sock, proc::Msg::Start));
         TRY(proc::wait_eof(init_sock));
     } else {
-        TRY(release_by_fifo(dir, pidfd.get()));
+        TRY(release_by_fifo(dir, init_pidfd));
     }
     oci::Config cfg = stored_config_if_hooks(r);
     if (cfg.hooks) {
@@ -171,7 +176,7 @@ Result<void> start_locked(StateDir& dir, const ContainerRecord& r, pid_t notify_
     if (relay.active()) {
         // waiting for READY may take long: state/kill/exec must not block on us
         flock(dir.fd(), LOCK_UN);
-        auto relayed = relay.relay_ready(pidfd.get(), notify_mainpid > 0 ? notify_mainpid : pid_t(r.pid), -1);
+        auto relayed = relay.relay_ready(init_pidfd, notify_mainpid > 0 ? notify_mainpid : pid_t(r.pid), -1);
         if (!relayed) log::warn(relayed.error().message);  // the container runs regardless
     }
     return {};

@@ -73,8 +73,9 @@ oci::Result<void> send_console_master(int console_sock, int master);
 // Start on that socket; either way waits for its execve.  Then poststart
 // hooks; then, for a container created with NOTIFY_SOCKET, the wait for its
 // READY=1, passed on with MAINPID=notify_mainpid (0: the init) after
-// unlocking dir.
-oci::Result<void> start_locked(StateDir& dir, const ContainerRecord& r, pid_t notify_mainpid = 0, int init_sock = -1);
+// unlocking dir.  init_pidfd: the init's pidfd if the caller holds one.
+oci::Result<void> start_locked(StateDir& dir, const ContainerRecord& r, pid_t notify_mainpid = 0, int init_sock = -1,
+                               int init_pidfd = -1);
 
 // Kill what is left, remove the cgroup, run poststop hooks, remove the state
 // dir.  status: what the caller knows of the container.  Stopped (the init
@@ -108,6 +109,8 @@ struct Created {
     // spec and our end of its socket live until then.
     std::unique_ptr<proc::InitSpec> spec;
     UniqueFd init_sock;
+    // Until the init's execve (run) or Detached (create): proc/affinity.hpp.
+    proc::CpuPinGuard pin;
 };
 
 // How the init waits to be started.

@@ -208,6 +208,11 @@ Result<Created> create_container(const GlobalOptions& g, const CreateOptions& o,
     }
     spec.keep_fds = proc::init_keep_fds(spec);
 
+    // Hook processes (which skiff runs while pinned) get the caller's
+    // affinity only without the pin: no pin then.
+    proc::CpuPinGuard pin;
+    if (!spec.hook_sync && !(cfg.hooks && has_hooks(cfg.hooks->poststart))) pin = proc::CpuPinGuard::here();
+    spec.pin = pin.pin();
     TRY_ASSIGN(UniqueFd own_pidns, linux::enter_pid_namespace(spec.ns));
     bool placed = false;
     auto spawned = proc::spawn_init(spec, cg.fd(), &placed);
@@ -250,16 +255,20 @@ Result<Created> create_container(const GlobalOptions& g, const CreateOptions& o,
     TRY(dir.save(rec));
     if (!o.pid_file.empty()) TRY(write_pid_file(o.pid_file, child.pid()));
     failpoint_pause("after-record");
-    // Recorded: the init may outlive us now; Detached: it knows.
-    TRY(proc::send_msg(parent_sock.get(), proc::Msg::Recorded));
-    if (auto d = proc::expect_msg(parent_sock.get(), proc::Msg::Detached); !d) {
-        child.kill_and_reap();
-        return std::move(d).error().wrap("container init");
+    // Recorded: the init may outlive us now; Detached: it knows.  `run`
+    // says both with its Start (start_locked), one round trip less.
+    if (release == Release::Fifo) {
+        TRY(proc::send_msg(parent_sock.get(), proc::Msg::Recorded));
+        if (auto d = proc::expect_msg(parent_sock.get(), proc::Msg::Detached); !d) {
+            child.kill_and_reap();
+            return std::move(d).error().wrap("container init");
+        }
     }
     cg.commit();
     dir.commit();
-    Created out{std::move(dir), std::move(rec), child.release_pidfd(), std::move(master), std::move(spec_box),
-                std::move(parent_sock)};
+    if (release == Release::Fifo) pin.release();
+    Created out{std::move(dir),      std::move(rec),         child.release_pidfd(), std::move(master),
+                std::move(spec_box), std::move(parent_sock), std::move(pin)};
     return out;
 }
 

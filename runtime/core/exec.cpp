@@ -191,6 +191,8 @@ Result<int> exec(const GlobalOptions& g, const ExecOptions& o) {
         }
     }
     spec.cgroup_fd = cg.get();
+    proc::CpuPinGuard pin = proc::CpuPinGuard::here();  // until the execve (proc/affinity.hpp)
+    spec.pin = pin.pin();
     auto spawned = proc::spawn_exec(spec);
     // Going back matters only for later children, and exec forks none after
     // this; inside a user namespace (podman rootless) it can be refused.
@@ -228,6 +230,7 @@ Result<int> exec(const GlobalOptions& g, const ExecOptions& o) {
     TRY(proc::serve(parent_sock.get(), h));
     // It shares our memory (spec included) until its execve.
     TRY(proc::wait_eof(parent_sock.get()));
+    pin.release();
     timings::mark("process ready");
     if (!o.pid_file.empty()) TRY(write_pid_file(o.pid_file, child->pid()));
     UniqueFd pidfd = child->release_pidfd();

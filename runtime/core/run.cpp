@@ -18,11 +18,12 @@ using oci::Result;
 Result<int> run(const GlobalOptions& g, const CreateOptions& o) {
     TRY_ASSIGN(Created c, create_container(g, o, !o.detach, Release::Message));
     // a foreground skiff stays the init's parent: systemd should watch it
-    auto started = start_locked(c.dir, c.record, o.detach ? 0 : getpid(), c.init_sock.get());
+    auto started = start_locked(c.dir, c.record, o.detach ? 0 : getpid(), c.init_sock.get(), c.pidfd.get());
     if (!started) {
         (void)destroy(c.dir, c.record, oci::Status::Created);
         return std::move(started).error();
     }
+    c.pin.release();
     timings::mark("started");
     if (o.detach) return 0;
     // Others (state, kill, exec) must not wait for our lock while we supervise.

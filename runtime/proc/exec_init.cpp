@@ -76,6 +76,7 @@ Result<void> setup(ExecSpec& s, UniqueFd& slave) {
     TRY(linux::resolve_executable(s.process));
     UniqueFd listener;
     if (s.seccomp && s.seccomp_early) {  // see init.cpp
+        unpin_child(s.pin);
         TRY_ASSIGN(listener, seccomp::load(*s.seccomp));
         if (listener) {
             TRY(send_msg(s.sync_fd, Msg::SeccompListener, listener.get()));
@@ -137,6 +138,7 @@ void exec_main(void* spec) {
     UniqueFd slave;
     Result<void> r = setup(s, slave);
     Result<const char*> exe = r ? linux::resolve_executable(s.process) : Result<const char*>(r.error());
+    unpin_child(s.pin);  // before the filter, which may refuse it; Ready is the last hand-over
     if (exe && s.seccomp && !s.seccomp_early) {
         auto l = seccomp::load(*s.seccomp);
         if (!l) exe = l.error();

@@ -177,6 +177,7 @@ Result<void> setup(InitSpec& s, UniqueFd& slave, UniqueFd& listener) {
         // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN, which
         // the identity switch may drop: load it now (as runc).  A notify
         // listener must also reach the agent while skiff still runs.
+        unpin_child(s.pin);
         TRY_ASSIGN(listener, seccomp::load(*s.seccomp));
         if (listener) {
             TRY(send_msg(s.sync_fd, Msg::SeccompListener, listener.get()));
@@ -192,10 +193,12 @@ Result<void> setup(InitSpec& s, UniqueFd& slave, UniqueFd& listener) {
     // Marks made in shared memory are the parent's already.
     const std::string marks = timings::g_enabled && !children_share_memory() ? timings::serialize() : std::string();
     TRY(send_ready(s.sync_fd, marks));
-    // The parent records the container, then says so.  Until then its
-    // death (SIGKILL included) must take the init with it: an init nobody
-    // recorded could never be found by delete.  Only after Recorded may the
-    // parent exit and leave the init waiting for `start`.
+    // The parent records the container, then says so (Recorded, or for
+    // `run` Start).  Until then its death (SIGKILL included) must take the
+    // init with it: an init nobody recorded could never be found by delete.
+    // Only after Recorded may the parent exit and leave the init waiting
+    // for `start`.
+    if (s.start_by_message) return {};
     TRY(expect_msg(s.sync_fd, Msg::Recorded));
     prctl(PR_SET_PDEATHSIG, 0);
     return {};
@@ -253,11 +256,16 @@ void wait_for_start_fifo(InitSpec& s) {
         (void)send_fail(s.sync_fd, r.error());
         _exit(1);
     }
-    (void)send_msg(s.sync_fd, Msg::Detached);
     if (s.start_by_message) {
-        // `run`: the parent's Start, then EOF for it once we execve.
+        // `run`: Start says the container is recorded and releases us; the
+        // parent then waits for EOF, our execve.  From here on the init
+        // outlives a killed `run`, as runc's does.
         if (auto go = expect_msg(s.sync_fd, Msg::Start); !go) fail_after_ready(go.error());
+        prctl(PR_SET_PDEATHSIG, 0);
+        unpin_child(s.pin);  // the hand-overs are done
     } else {
+        unpin_child(s.pin);  // Detached is the last hand-over; `start` may be long in coming
+        (void)send_msg(s.sync_fd, Msg::Detached);
         wait_for_start_fifo(s);
     }
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/fd.hpp"
+#include "proc/affinity.hpp"
 #include "linux/hooks.hpp"
 #include "linux/namespaces.hpp"
 #include "linux/process.hpp"
@@ -39,6 +40,7 @@ struct InitSpec {
     std::string hook_state;    // state JSON for startContainer hooks (from HooksDone)
     linux::PreparedHooks create_container_hooks;  // run by the init after HooksDone
     linux::PreparedHooks start_container_hooks;   // run by the init once `start` opened the fifo
+    CpuPin pin;                // the parent's (proc/affinity.hpp), undone before execve
 };
 
 struct Spawned {
@@ -83,6 +85,7 @@ struct ExecSpec {
     unsigned long console_rows = 0, console_cols = 0;
     bool fork_in_pidns = false;
     int cgroup_fd = -1;        // the cgroup to clone into (and fork_in_pidns's second clone)
+    CpuPin pin;                // the parent's (proc/affinity.hpp), undone before execve
 };
 
 // The child shares the caller's memory (proc/spawn.hpp): `spec` must stay

@@ -21,9 +21,11 @@
 //                                        (pidfd) of the real process.  reply: Taken
 //   parent -> child    Taken             the fd (or the pid) is the parent's now
 //   child  -> parent   Ready             setup done; text: the child's --timings marks
-//   parent -> child    Recorded          create only: state.json is saved.  reply: Detached
-//   child  -> parent   Detached          create only: PR_SET_PDEATHSIG cleared
-//   parent -> child    Start             `run` only: execve now (no exec.fifo)
+//   parent -> child    Recorded          `create` only: state.json is saved.  reply: Detached
+//   child  -> parent   Detached          `create` only: PR_SET_PDEATHSIG cleared
+//   parent -> child    Start             `run` only, in place of Recorded: state.json is
+//                                        saved; clear PR_SET_PDEATHSIG and execve now
+//                                        (no exec.fifo)
 //   child  -> parent   Fail              err: errno (or 0), text: the message; the
 //                                        child exits right after
 //
@@ -37,10 +39,12 @@
 //   [ConsoleMaster]                      terminal: true
 //   [SeccompListener]                    a notify action in linux.seccomp
 //   Ready                                the parent saves state.json, then
-//   Recorded -> Detached                 create returns; the init waits on exec.fifo,
-//                                        then for EOF (the parent is gone: see turns)
-//   [Start]                              `run`: instead of the fifo; the parent then
-//                                        waits for EOF (the init's execve)
+//   Recorded -> Detached                 `create`: create returns; the init waits on
+//                                        exec.fifo, then for EOF (the parent is gone:
+//                                        see turns)
+//   or Start                             `run`: one message instead of Recorded,
+//                                        Detached and the fifo; the parent then waits
+//                                        for EOF (the init's execve)
 //
 // exec (parent: core/exec.cpp, child: proc/exec_init.cpp):
 //   Begin
@@ -59,7 +63,7 @@
 //
 // Between those, any message may be replaced by Fail.  EOF before Ready
 // means the child died: the parent reaps it and reports its exit status.
-// Until Recorded the init dies with its parent (PR_SET_PDEATHSIG SIGKILL,
+// Until Recorded (or Start) the init dies with its parent (PR_SET_PDEATHSIG SIGKILL,
 // and EOF on this socket when the parent died before that was set): an init
 // that no state.json names could never be deleted.
 //

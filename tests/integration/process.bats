@@ -243,3 +243,55 @@ c["linux"]["gidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}
 	[ "$(echo ${lines[@]:0:4})" = "0 1 2 3" ]
 	[ "${lines[4]}" = "through-fd-3" ]
 }
+
+# skiff keeps itself and its child on one CPU until the child's execve
+# (proc/affinity.hpp); the container process must still get the caller's
+# affinity, as with runc and crun, whichever way it starts.
+two_cpus_or_skip() {
+	command -v taskset >/dev/null || skip "no taskset"
+	[ "$(nproc)" -ge 2 ] || skip "one CPU: nothing to pin"
+	CPUS="0-$(($(nproc) - 1))"
+}
+
+@test "cpu affinity: run, create+start and exec get the caller's, not a pinned one" {
+	two_cpus_or_skip
+	set_args sh -c 'grep Cpus_allowed_list /proc/self/status'
+	run taskset -c "$CPUS" "$RUNTIME" --root "$ROOT" run --bundle "$BUNDLE" "$ID" 3>&-
+	[ "$status" -eq 0 ]
+	[ "$output" = "Cpus_allowed_list:	$CPUS" ]
+	# a caller limited to one CPU passes that on, as with runc (crun 1.27
+	# resets the process to every CPU)
+	run taskset -c 1 "$RUNTIME" --root "$ROOT" run --bundle "$BUNDLE" "$ID" 3>&-
+	[ "$status" -eq 0 ]
+	[[ "$RUNTIME" == *crun* ]] || [ "$output" = "Cpus_allowed_list:	1" ]
+
+	set_args sleep 100
+	status=0
+	taskset -c "$CPUS" "$RUNTIME" --root "$ROOT" create --bundle "$BUNDLE" "$ID" \
+		</dev/null >"$TEST_DIR/create.out" 2>&1 3>&- || status=$?
+	[ "$status" -eq 0 ]
+	local pid
+	pid=$(container_pid "$ID")
+	track_pid "$pid"
+	# waiting for start, the init holds the caller's affinity again
+	grep -qx "Cpus_allowed_list:	$CPUS" "/proc/$pid/status"
+	rt_bg start "$ID"
+	[ "$status" -eq 0 ]
+	grep -qx "Cpus_allowed_list:	$CPUS" "/proc/$pid/status"
+	run taskset -c "$CPUS" "$RUNTIME" --root "$ROOT" exec "$ID" grep Cpus_allowed_list /proc/self/status 3>&-
+	[ "$status" -eq 0 ]
+	[ "$output" = "Cpus_allowed_list:	$CPUS" ]
+	run taskset -c 0 "$RUNTIME" --root "$ROOT" exec "$ID" grep Cpus_allowed_list /proc/self/status 3>&-
+	[ "$status" -eq 0 ]
+	[[ "$RUNTIME" == *crun* ]] || [ "$output" = "Cpus_allowed_list:	0" ]
+}
+
+@test "cpu affinity: a poststart hook and the process both get the caller's" {
+	two_cpus_or_skip
+	cfg "c['hooks'] = {'poststart': [{'path': '/bin/sh', 'args': ['sh', '-c', 'grep Cpus_allowed_list /proc/self/status >$TEST_DIR/hook.out']}]}"
+	set_args sh -c 'grep Cpus_allowed_list /proc/self/status'
+	run taskset -c "$CPUS" "$RUNTIME" --root "$ROOT" run --bundle "$BUNDLE" "$ID" 3>&-
+	[ "$status" -eq 0 ]
+	[ "$output" = "Cpus_allowed_list:	$CPUS" ]
+	[ "$(cat "$TEST_DIR/hook.out")" = "Cpus_allowed_list:	$CPUS" ]
+}
