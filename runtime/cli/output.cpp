@@ -86,7 +86,6 @@ oci::Result<ContainerView> load_view(const std::string& root, const std::string&
     ContainerView v;
     TRY_ASSIGN(v.record, dir.load_or_creating(id));
     v.status = core::compute_status(v.record, dir.fd());
-    v.owner = owner_name(v.record.owner_uid);
     return v;
 }
 
@@ -99,6 +98,7 @@ oci::Result<std::vector<ContainerView>> load_all(const std::string& root) {
             if (v.error().err == ENOENT) continue;  // deleted since list_ids
             return std::move(v).error();
         }
+        v->owner = owner_name(v->record.owner_uid);
         out.push_back(std::move(*v));
     }
     return out;

@@ -14,7 +14,10 @@ namespace skiff::cli {
 struct ContainerView {
     core::ContainerRecord record;
     oci::Status status = oci::Status::Stopped;
-    std::string owner;  // user name, or "#UID" when it has none (as runc)
+    // `list`: the user name, or "#UID" when it has none; `state`: empty.
+    // As runc, whose `state` prints "owner": "" (and so skips a passwd
+    // lookup, nsswitch and all, on every engine's state call).
+    std::string owner;
 };
 
 // Loads <root>/<id> without taking its lock and computes the live status.

@@ -239,3 +239,15 @@ c['linux']['namespaces'] = ns"
 		i=$((i + 1))
 	done
 }
+
+@test "state says \"owner\": \"\" and list names the owner (runc's output)" {
+	start_container "$ID" sleep 100
+	run rt state "$ID"
+	[ "$status" -eq 0 ]
+	# crun 1.27's state has no "owner" key
+	[[ "$RUNTIME" == *crun* ]] ||
+		[ "$(echo "$output" | "$PYTHON" -c 'import json,sys; print(repr(json.load(sys.stdin).get("owner")))')" = "''" ]
+	run rt list -f json
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | "$PYTHON" -c 'import json,sys; print([c["owner"] for c in json.load(sys.stdin) if c["id"] == sys.argv[1]][0])' "$ID")" = root ]
+}

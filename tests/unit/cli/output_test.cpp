@@ -77,6 +77,11 @@ TEST_CASE("list/state on a hand-made state dir", "[cli][output]") {
 
     std::string js = state_json((*all)[0], true);
     CHECK(js.find("\n  \"pid\": 0,\n") != std::string::npos);  // runc: pid 0 once stopped
+    CHECK(js.find("\n  \"owner\": \"#4242\"") != std::string::npos);  // list's view has the owner
+    auto one = load_view(root, "gone");
+    REQUIRE(one.ok());
+    CHECK(one->owner.empty());  // runc's `state` says "owner": ""
+    CHECK(state_json(*one, true).find("\n  \"owner\": \"\"") != std::string::npos);
     auto st = oci::parse_state(state_json((*all)[1], false));
     REQUIRE(st.ok());  // a superset of the OCI state that the shared reader accepts
     CHECK(st->pid == getpid());
