@@ -19,7 +19,7 @@
 // name) is ignored.
 static int receive_fd(int conn) {
     char payload[256];
-    int fds[1];
+    int fds[1] = {-1};
     size_t nfds;
     ssize_t n;
     do {
