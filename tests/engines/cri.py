@@ -28,11 +28,18 @@ JSON mapping (camelCase or the proto names), e.g. {"metadata": {"name":
                                        N pods at once, each RunPodSandbox +
                                        CreateContainer + StartContainer until
                                        ContainerStatus says running; prints
-                                       the pod ids (bench/cri.sh)
+                                       the pod ids
+    bench OUT.json ROUNDS N POD.json CTR.json HANDLER...
+                                       bench/cri.sh: ROUNDS times, for each
+                                       HANDLER in turn (the order rotating),
+                                       the wall time of podstart N, the pods
+                                       then stopped and removed untimed;
+                                       OUT.json as hyperfine's --export-json
 
 A gRPC error prints its code and details on stderr and exits 2.
 """
 import json
+import statistics
 import sys
 import threading
 import time
@@ -68,13 +75,15 @@ def run_pod(rt, pod, ctr, handler):
     raise RuntimeError("container %s did not run" % cid)
 
 
-def podstart(rt, n, pod_path, ctr_path, handler):
+def start_pods(rt, n, pod_path, ctr_path, handler, tag):
+    """n pods at once (one thread each); their ids, or the first error
+    once every thread ended (the pods that started are returned with it)."""
     ids, errors = [None] * n, []
 
     def one(i):
         pod = load(pod_path, pb.PodSandboxConfig())
-        pod.metadata.name += "-%d" % i
-        pod.metadata.uid += "-%d" % i
+        pod.metadata.name += "-%s-%d" % (tag, i)
+        pod.metadata.uid += "-%s-%d" % (tag, i)
         ctr = load(ctr_path, pb.ContainerConfig())
         try:
             ids[i] = run_pod(rt, pod, ctr, handler)
@@ -86,11 +95,48 @@ def podstart(rt, n, pod_path, ctr_path, handler):
         t.start()
     for t in threads:
         t.join()
+    return [i for i in ids if i], (errors[0] if errors else None)
+
+
+def remove_pods(rt, ids):
+    def one(pid):
+        rt.StopPodSandbox(pb.StopPodSandboxRequest(pod_sandbox_id=pid))
+        rt.RemovePodSandbox(pb.RemovePodSandboxRequest(pod_sandbox_id=pid))
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in ids]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
+def podstart(rt, n, pod_path, ctr_path, handler):
+    ids, err = start_pods(rt, n, pod_path, ctr_path, handler, "p")
     for i in ids:
-        if i:
-            print(i)
-    if errors:
-        raise errors[0]
+        print(i)
+    if err:
+        raise err
+
+
+def bench(rt, out, rounds, n, pod_path, ctr_path, handlers):
+    times = {h: [] for h in handlers}
+    for r in range(rounds):
+        k = r % len(handlers)
+        for h in handlers[k:] + handlers[:k]:
+            t0 = time.monotonic()
+            ids, err = start_pods(rt, n, pod_path, ctr_path, h, "%s-%d" % (h, r))
+            t = time.monotonic() - t0
+            remove_pods(rt, ids)
+            if err:
+                raise err
+            times[h].append(t)
+    results = []
+    for h, ts in times.items():
+        results.append({"command": "%s x%d" % (h, n), "mean": statistics.mean(ts),
+                        "stddev": statistics.stdev(ts) if len(ts) > 1 else 0.0,
+                        "median": statistics.median(ts), "times": ts})
+    with open(out, "w") as f:
+        json.dump({"results": results}, f)
 
 
 def main():
@@ -139,6 +185,8 @@ def main():
             print(c.id)
     elif cmd == "podstart":
         podstart(rt, int(args[0]), args[1], args[2], args[3] if len(args) > 3 else "")
+    elif cmd == "bench":
+        bench(rt, args[0], int(args[1]), int(args[2]), args[3], args[4], args[5:])
     else:
         sys.exit("cri.py: unknown command " + cmd)
 
