@@ -33,7 +33,8 @@ setup_file() {
 	cni_conflist "$(cat "$s/net")" "$(cat "$s/bridge")" "10.237.$((RANDOM % 250)).0/24" "$s/cni/ipam" \
 		>"$s/cni/net.d/10-skiff.conflist"
 	[ -d /var/lib/cni ] || touch "$s/made-var-lib-cni"
-	cri_conf "$s" "$CRI_PAUSE_IMAGE" "$s/cni/net.d" "skiff=$SKIFF" >"$s/config.toml"
+	# skiff the default runtime, and once more as a RuntimeClass's handler
+	cri_conf "$s" "$CRI_PAUSE_IMAGE" "$s/cni/net.d" "skiff=$SKIFF" "skiff-rc=$SKIFF" >"$s/config.toml"
 	cri_gen "$s/gen" >"$s/gen.log" 2>&1 || return 0
 	start_view
 	start_daemon containerd "$CONTAINERD" --config "$s/config.toml"
@@ -146,10 +147,11 @@ JSON
 	echo "$f"
 }
 
-# run_pod NAME NET : RunPodSandbox; POD (its id) and POD_CFG
+# run_pod NAME NET [HANDLER] : RunPodSandbox (with HANDLER as the
+# runtime_handler: a RuntimeClass); POD (its id) and POD_CFG
 run_pod() {
-	POD_CFG=$(pod_cfg "$@")
-	ok cri runp "$POD_CFG"
+	POD_CFG=$(pod_cfg "$1" "$2")
+	ok cri runp "$POD_CFG" ${3:+"$3"}
 	POD=$output
 	echo "$POD" >>"$SUITE_DIR/ids"
 }
@@ -201,16 +203,19 @@ no_shims() {
 # assert_clean : no pod, container, skiff state, shim, mount, cgroup,
 # network namespace or address lease of this suite is left.
 assert_clean() {
-	local s=$SUITE_DIR id
+	local s=$SUITE_DIR id h
 	ok cri pods
 	[ -z "$output" ] || { echo "pods left: $output" >&2; return 1; }
 	ok cri ctrs
 	[ -z "$output" ] || { echo "containers left: $output" >&2; return 1; }
-	ok "$SKIFF" --root "$s/rt-skiff/k8s.io" list -q
-	[ -z "$output" ] || { echo "skiff containers left: $output" >&2; return 1; }
-	# (skiff's seccomp cache, .cache, stays with the root)
-	run find "$s/rt-skiff/k8s.io" -mindepth 1 -maxdepth 1 ! -name .cache
-	[ -z "$output" ] || { echo "skiff state left: $output" >&2; return 1; }
+	for h in skiff skiff-rc; do
+		[ -d "$s/rt-$h/k8s.io" ] || continue
+		ok "$SKIFF" --root "$s/rt-$h/k8s.io" list -q
+		[ -z "$output" ] || { echo "skiff containers left: $output" >&2; return 1; }
+		# (skiff's seccomp cache, .cache, stays with the root)
+		run find "$s/rt-$h/k8s.io" -mindepth 1 -maxdepth 1 ! -name .cache
+		[ -z "$output" ] || { echo "skiff state left: $output" >&2; return 1; }
+	done
 	# the shims go when their pod goes
 	wait_until 10 no_shims || { echo "shims left: $(shim_pids)" >&2; return 1; }
 	run sh -c "nsenter -m -t $VIEW_PID cat /proc/self/mountinfo | grep -F '$s/state'"
@@ -308,6 +313,19 @@ assert_clean() {
 	pid_own=$(cri exec "$own" 10 readlink /proc/self/ns/pid)
 	[ "$pid_a" != "$pid_own" ]
 	# StopPodSandbox stops the running containers with the pod
+	end_pod
+}
+
+@test "cri: a pod of a RuntimeClass: runtime_handler picks the handler's runtime and root" {
+	run_pod classy node skiff-rc
+	start_ctr c '["sleep", "1005"]'
+	ok "$SKIFF" --root "$SUITE_DIR/rt-skiff-rc/k8s.io" list -q
+	[[ "$output" == *"$POD"* ]]
+	[[ "$output" == *"$CTR"* ]]
+	ok "$SKIFF" --root "$SUITE_DIR/rt-skiff/k8s.io" list -q
+	[ -z "$output" ]
+	ok cri pstatus "$POD"
+	[ "$(json_field status.runtimeHandler <<<"$output")" = skiff-rc ]
 	end_pod
 }
 
