@@ -60,7 +60,7 @@ teardown_file() {
 setup() {
 	local m
 	m=$(cri_missing)
-	[ -z "$m" ] || skip "the CRI suite needs $m: run scripts/install-engines.sh"
+	[ -z "$m" ] || skip "the CRI suite needs $m (packages: scripts/install-engines.sh; api.proto: ../shared/cri-api)"
 	if ! cri version >/dev/null 2>&1 || ! c -n k8s.io images ls -q 2>/dev/null | grep -q skiff-busybox; then
 		echo "containerd (CRI) or the images did not come up:" >&2
 		cat "$SUITE_DIR/gen.log" "$SUITE_DIR/image.log" >&2
