@@ -258,10 +258,12 @@ assert_clean() {
 	[[ "$output" == *out-42* ]]
 	expect_status 7 cri exec "$CTR" 10 sh -c 'exit 7'
 	local t0=$SECONDS
-	run cri exec "$CTR" 1 sleep 30
+	run cri exec "$CTR" 1 sleep 31
 	[ "$status" -ne 0 ]
 	[ $((SECONDS - t0)) -lt 20 ]
-	[[ "$output" == *DEADLINE_EXCEEDED* || "$output" == *timeout* ]]
+	[[ "$output" == *"DEADLINE_EXCEEDED"*"timeout 1s exceeded"* ]]
+	# ...and the timed-out process is killed
+	wait_until 10 sh -c "! $PYTHON $BATS_TEST_DIRNAME/cri.py $SUITE_DIR/gen $SUITE_DIR/containerd.sock exec $CTR 10 ps -o args | grep -q '^sleep 31'"
 	# host network: the host's interfaces
 	ok cri exec "$CTR" 10 cat /proc/net/dev
 	[[ "$output" == *eth0* ]]
@@ -341,6 +343,14 @@ assert_clean() {
 	[ "$(json_field status.exitCode <<<"$output")" = 137 ]
 	# stopping it again, now that it is gone, is fine too
 	ok cri stop "$CTR" 2
+	ok cri rm "$CTR"
+	# timeout 0, kubelet's forced stop: SIGKILL at once
+	start_ctr stubborn2 '["sleep", "100001"]' '{"namespaceOptions": {"pid": "CONTAINER"}}'
+	t0=$SECONDS
+	ok cri stop "$CTR" 0
+	[ $((SECONDS - t0)) -lt 5 ]
+	ok cri status "$CTR"
+	[ "$(json_field status.exitCode <<<"$output")" = 137 ]
 	ok cri rm "$CTR"
 	end_pod
 }
