@@ -23,6 +23,7 @@
 # Environment: SKIFF, RUNC, CRUN (lib.sh).  Everything is removed at exit.
 # Not part of the test suite.
 set -euo pipefail
+# shellcheck source=bench/lib.sh
 . "$(dirname "$(readlink -f "$0")")/lib.sh"
 . "$bench_repo/tests/engines/configs.sh"
 . "$bench_repo/tests/engines/cri-lib.sh"
