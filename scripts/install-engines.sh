@@ -1,7 +1,9 @@
 #!/bin/sh
 # Installs the container engines the engines suite (tests/engines) drives
 # with skiff: podman + conmon, buildah, containerd (ctr), docker.io, and the
-# image tools skopeo and umoci.  Idempotent: apt-get skips what is there.
+# image tools skopeo and umoci; for the CRI suite (50-cri.bats) protoc with
+# its gRPC Python plugin, python3-grpcio/protobuf and the CNI plugins.
+# Idempotent: apt-get skips what is there.
 # None of the daemons is started (there is no systemd on the test VMs; the
 # suite starts its own).
 set -eu
@@ -10,7 +12,8 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
-pkgs="podman conmon buildah containerd docker.io skopeo umoci uidmap"
+pkgs="podman conmon buildah containerd docker.io skopeo umoci uidmap
+	protobuf-compiler protobuf-compiler-grpc python3-grpcio python3-protobuf containernetworking-plugins"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
