@@ -98,13 +98,15 @@ load helpers
 	cfg 'c["root"]["readonly"] = False'
 	# pid 1 gets only signals it has a handler for, so TERM is trapped;
 	# the marker proves which signal arrived
-	set_args sh -c 'trap "echo term > /got-term; exit 3" TERM; while :; do sleep 0.1; done'
+	# /trapped: the handler is in place (pid 1 ignores a TERM that comes before)
+	set_args sh -c 'trap "echo term > /got-term; exit 3" TERM; echo 1 > /trapped; while :; do sleep 0.1; done'
 	local sig n=0 id
 	for sig in KILL SIGTERM TERM 9 15; do
 		n=$((n + 1))
 		id="$ID-$n"
-		rm -f "$ROOTFS/got-term"
+		rm -f "$ROOTFS/got-term" "$ROOTFS/trapped"
 		start_container "$id"
+		wait_file "$ROOTFS/trapped"
 		run rt kill "$id" "$sig"
 		[ "$status" -eq 0 ]
 		wait_status "$id" stopped
@@ -119,8 +121,10 @@ load helpers
 
 @test "kill: default signal is SIGTERM; unknown signal fails" {
 	cfg 'c["root"]["readonly"] = False'
-	set_args sh -c 'trap "echo term > /got-term; exit 3" TERM; while :; do sleep 0.1; done'
+	# /trapped: the handler is in place (pid 1 ignores a TERM that comes before)
+	set_args sh -c 'trap "echo term > /got-term; exit 3" TERM; echo 1 > /trapped; while :; do sleep 0.1; done'
 	start_container "$ID"
+	wait_file "$ROOTFS/trapped"
 	run rt kill "$ID" SIGNOPE
 	[ "$status" -ne 0 ]
 	[ "$(container_status "$ID")" = "running" ]
