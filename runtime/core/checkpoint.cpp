@@ -74,7 +74,7 @@ Result<void> checkpoint(const GlobalOptions& g, const CheckpointOptions& o) {
     if (c.status != oci::Status::Running)
         return Error::msg("cannot checkpoint container " + o.id + ": container is " +
                           std::string(oci::enum_name(c.status)));
-    TRY_ASSIGN(const std::string binary, criu::find_binary());
+    TRY_ASSIGN(const std::string binary, criu::find_binary(g.criu));
     TRY_ASSIGN(const oci::Config cfg, oci::parse_config(c.rec.config_json, c.dir.path() + "/state.json"));
     const std::string work = o.criu.work_path.empty() ? o.criu.image_path : o.criu.work_path;
     TRY_ASSIGN(criu::MadeDir image_dir, criu::MadeDir::ensure(o.criu.image_path));

@@ -19,14 +19,19 @@ namespace skiff::core::criu {
 using oci::Error;
 using oci::Result;
 
-Result<std::string> find_binary() {
+Result<std::string> find_binary(const std::string& given) {
+    if (given.find('/') != std::string::npos) {
+        if (access(given.c_str(), X_OK) == 0) return given;
+        return Error::sys("--criu " + given, errno);
+    }
+    const std::string name = given.empty() ? "criu" : given;
     const char* path = std::getenv("PATH");
     for (std::string_view dir : split(path ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", ":")) {
         if (dir.empty()) continue;
-        std::string candidate = std::string(dir) + "/criu";
+        std::string candidate = std::string(dir) + "/" + name;
         if (access(candidate.c_str(), X_OK) == 0) return candidate;
     }
-    return Error{"criu not found in PATH", ENOENT};
+    return Error{name + " not found in PATH", ENOENT};
 }
 
 std::vector<std::string> common_args(const CriuOptions& o) {

@@ -16,8 +16,9 @@
 
 namespace skiff::core::criu {
 
-// The criu executable found in PATH: "criu not found in PATH" otherwise.
-oci::Result<std::string> find_binary();
+// The criu executable: `path` (runc's --criu) when it has a slash, else
+// that name (default "criu") found in PATH: "criu not found in PATH".
+oci::Result<std::string> find_binary(const std::string& path);
 
 // The options checkpoint and restore share (--tcp-established, ...).
 std::vector<std::string> common_args(const CriuOptions& o);

@@ -19,6 +19,7 @@ struct GlobalOptions {
     linux::HostFacts host;       // who skiff runs as, found once (core::detect_host) with rootless resolved
     bool debug = false;
     bool timings = false;        // --timings: per-step start-path timeline on stderr
+    std::string criu;            // --criu: the criu binary; "" or a bare name: looked up in PATH
 };
 
 struct CreateOptions {

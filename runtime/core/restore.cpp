@@ -110,7 +110,7 @@ Result<int> restore(const GlobalOptions& g, const RestoreOptions& o) {
     if (!co.console_socket.empty())
         return Error::msg("--console-socket: not supported: CRIU hands a restored terminal over only through its "
                           "RPC (orphan-pts-master), and skiff drives criu's command line");
-    TRY_ASSIGN(const std::string binary, criu::find_binary());
+    TRY_ASSIGN(const std::string binary, criu::find_binary(g.criu));
     const std::string config_path = co.bundle + "/config.json";
     TRY_ASSIGN(oci::Config cfg, oci::load_config(config_path));
     TRY(oci::validate_config(cfg, config_path));

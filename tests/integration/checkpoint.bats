@@ -86,6 +86,20 @@ still_running() {
 	still_running
 }
 
+@test "checkpoint: --criu names the binary, as runc's" {
+	need_broken_criu
+	start_container "$ID" sleep 100
+	run rt --criu "$TEST_DIR/no-criu" checkpoint --image-path "$TEST_DIR/img" "$ID"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"--criu $TEST_DIR/no-criu: No such file or directory" ]]
+	# found by its path with no criu in PATH: it runs, and fails as on this host
+	PATH=$NO_CRIU_PATH run rt --criu "$(command -v criu)" checkpoint --image-path "$TEST_DIR/img" "$ID"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"criu dump failed: Error ("* ]]
+	[ ! -e "$TEST_DIR/img" ]
+	still_running
+}
+
 @test "checkpoint: a stopped container or an unknown id is refused" {
 	skiff_only
 	start_container "$ID" true
