@@ -42,9 +42,12 @@ class RootBind {
     explicit RootBind(std::string at) : at_(std::move(at)) {}
     RootBind(const RootBind&) = delete;
     RootBind& operator=(const RootBind&) = delete;
-    ~RootBind() {
+    ~RootBind() { undo(); }
+    // Once CRIU is done: the restored mount namespace holds its own copy.
+    void undo() {
         if (mounted_) ::umount2(at_.c_str(), MNT_DETACH);
         if (made_) ::rmdir(at_.c_str());
+        mounted_ = made_ = false;
     }
     Result<void> bind(const std::string& rootfs) {
         if (::mkdir(at_.c_str(), 0755) < 0) return Error::sys("mkdir " + at_, errno);
@@ -179,6 +182,7 @@ Result<int> restore(const GlobalOptions& g, const RestoreOptions& o) {
     r.cgroup_fd = cg.fd();
     r.log_kept = !work_dir.made();
     TRY(criu::run(binary, r));
+    root.undo();
 
     TRY_ASSIGN(const int64_t pid, read_pid(pidfile));
     UniqueFd pidfd(int(syscall(SYS_pidfd_open, pid_t(pid), 0)));
