@@ -86,36 +86,39 @@ oci::Result<core::CriuOptions> criu_options(const Parsed& p) {
     return o;
 }
 
+oci::Result<core::CheckpointOptions> checkpoint_options(const Parsed& p) {
+    core::CheckpointOptions o;
+    TRY_ASSIGN(o.id, container_id(p));
+    TRY(refuse(p, {"lazy-pages", "status-fd", "page-server"}));
+    TRY_ASSIGN(o.criu, criu_options(p));
+    o.parent_path = p.get("parent-path");
+    o.leave_running = p.flag("leave-running");
+    o.pre_dump = p.flag("pre-dump");
+    return o;
+}
+
+oci::Result<core::RestoreOptions> restore_options(const Parsed& p) {
+    core::RestoreOptions o;
+    TRY_ASSIGN(o.create, create_options(p));
+    TRY(refuse(p, {"lazy-pages", "lsm-profile", "lsm-mount-context"}));
+    TRY_ASSIGN(o.criu, criu_options(p));
+    return o;
+}
+
 int run_checkpoint(Context& ctx, const Parsed& p) {
     if (!check_arg_count(ctx, p, 1, 1)) return 1;
-    core::CheckpointOptions o;
-    auto parsed = [&]() -> oci::Result<void> {
-        TRY_ASSIGN(o.id, container_id(p));
-        TRY(refuse(p, {"lazy-pages", "status-fd", "page-server"}));
-        TRY_ASSIGN(o.criu, criu_options(p));
-        o.parent_path = p.get("parent-path");
-        o.leave_running = p.flag("leave-running");
-        o.pre_dump = p.flag("pre-dump");
-        return {};
-    }();
-    if (!parsed) return fail(ctx, p.positional[0], parsed.error());
-    if (auto r = core::checkpoint(ctx.global, o); !r) return fail(ctx, o.id, r.error());
+    auto o = checkpoint_options(p);
+    if (!o) return fail(ctx, p.positional[0], o.error());
+    if (auto r = core::checkpoint(ctx.global, *o); !r) return fail(ctx, o->id, r.error());
     return 0;
 }
 
 int run_restore(Context& ctx, const Parsed& p) {
     if (!check_arg_count(ctx, p, 1, 1)) return 1;
-    core::RestoreOptions o;
-    auto parsed = [&]() -> oci::Result<void> {
-        TRY_ASSIGN(o.create, create_options(p));
-        TRY(refuse(p, {"lazy-pages", "lsm-profile", "lsm-mount-context"}));
-        TRY_ASSIGN(o.criu, criu_options(p));
-        return {};
-    }();
-    if (!parsed) return fail(ctx, p.positional[0], parsed.error());
-    auto r = core::restore(ctx.global, o);
-    if (!r) return fail(ctx, o.create.id, r.error());
-    return *r;
+    auto o = restore_options(p);
+    if (!o) return fail(ctx, p.positional[0], o.error());
+    auto r = core::restore(ctx.global, *o);
+    return r ? *r : fail(ctx, o->create.id, r.error());
 }
 
 }  // namespace

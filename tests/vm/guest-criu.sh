@@ -54,6 +54,14 @@ grows_from() {
 	return 1
 }
 
+# start_counting: crcount launched and its counter moving
+start_counting() {
+	launch crcount || return 1
+	counting && return 0
+	why="the counter did not start: $(count)"
+	return 1
+}
+
 # ckpt ARGS...: skiff checkpoint, its output in $why on failure
 ckpt() {
 	out=$($S checkpoint --work-path $LOGS "$@" 2>&1) && return 0
@@ -81,8 +89,7 @@ restored() {
 
 t_criu_dump() {
 	criu_up || return
-	launch crcount || return 1
-	counting || { why="the counter did not start: $(count)"; return 1; }
+	start_counting || return 1
 	ckpt --image-path $CR/img crcount || return 1
 	status_is crcount stopped || { why="state after checkpoint: $($S state crcount 2>&1)"; return 1; }
 	saved=$(count)
@@ -116,8 +123,7 @@ t "criu: restore from the image again, after the old container was deleted" t_cr
 
 t_criu_leave() {
 	criu_up || return
-	launch crcount || return 1
-	counting || return 1
+	start_counting || return 1
 	ckpt --leave-running --image-path $CR/leave crcount || return 1
 	status_is crcount running || { why="state: $($S state crcount 2>&1)"; return 1; }
 	counting || { why="stopped counting after --leave-running"; return 1; }
@@ -129,8 +135,7 @@ t "criu: checkpoint --leave-running: still running, and its image restores" t_cr
 
 t_criu_predump() {
 	criu_up || return
-	launch crcount || return 1
-	counting || return 1
+	start_counting || return 1
 	ckpt --pre-dump --image-path $CR/pre crcount || return 1
 	status_is crcount running || { why="state after pre-dump: $($S state crcount 2>&1)"; return 1; }
 	ckpt --image-path $CR/final --parent-path ../pre crcount || return 1
@@ -168,8 +173,7 @@ t "criu: --tcp-established: httpd listens and an established nc connection goes 
 
 t_criu_emptyns() {
 	criu_up || return
-	launch crcount || return 1
-	counting || return 1
+	start_counting || return 1
 	ckpt --empty-ns network --image-path $CR/nonet crcount || return 1
 	v=$(count)
 	rst $CR/nonet crcount --empty-ns network || return 1
