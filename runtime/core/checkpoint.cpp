@@ -71,7 +71,8 @@ Result<void> write_text(const std::string& path, const std::string& text) {
 
 Result<void> checkpoint(const GlobalOptions& g, const CheckpointOptions& o) {
     TRY_ASSIGN(Opened c, open_container(g, o.id));
-    if (c.status != oci::Status::Running)
+    // runc: a running or a paused one (CRIU freezes through the cgroup)
+    if (c.status != oci::Status::Running && c.status != oci::Status::Paused)
         return Error::msg("cannot checkpoint container " + o.id + ": container is " +
                           std::string(oci::enum_name(c.status)));
     TRY_ASSIGN(const std::string binary, criu::find_binary(g.criu));
@@ -88,6 +89,9 @@ Result<void> checkpoint(const GlobalOptions& g, const CheckpointOptions& o) {
               "--root", c.rec.rootfs};
     auto common = criu::common_args(o.criu);
     r.args.insert(r.args.end(), common.begin(), common.end());
+    // as runc: CRIU stops the tree with the cgroup freezer (a paused
+    // container stays frozen), not with ptrace and SIGSTOP one task at a time
+    if (!c.rec.cgroup_path.empty()) r.args.insert(r.args.end(), {"--freeze-cgroup", c.rec.cgroup_path});
     if (o.leave_running && !o.pre_dump) r.args.push_back("--leave-running");
     if (o.pre_dump || !o.parent_path.empty()) r.args.push_back("--track-mem");
     if (!o.parent_path.empty()) r.args.insert(r.args.end(), {"--prev-images-dir", o.parent_path});

@@ -133,6 +133,22 @@ t_criu_leave() {
 }
 t "criu: checkpoint --leave-running: still running, and its image restores" t_criu_leave
 
+t_criu_paused() {
+	criu_up || return
+	start_counting || return 1
+	out=$($S pause crcount 2>&1) || { why="pause: $out"; return 1; }
+	ckpt --leave-running --image-path $CR/paused crcount || return 1
+	status_is crcount paused || { why="after checkpoint --leave-running: $($S state crcount 2>&1)"; return 1; }
+	v=$(count)
+	sleep 1
+	[ "$(count)" = "$v" ] || { why="counting while paused"; return 1; }
+	$S resume crcount >/dev/null 2>&1
+	gone crcount || return 1
+	rst $CR/paused crcount || return 1
+	restored crcount && grows_from "$v" && gone crcount
+}
+t "criu: a paused container: dumped through the freezer, left paused, restored running" t_criu_paused
+
 t_criu_predump() {
 	criu_up || return
 	start_counting || return 1

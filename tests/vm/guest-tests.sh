@@ -18,7 +18,7 @@
 #
 # PLAN is the number of results every path below prints (run-vm.sh reads
 # it to number skips when qemu is missing and to detect a crashed guest).
-PLAN=44
+PLAN=45
 
 export PATH=/bin:/usr/sbin
 S="/skiff/skiff --root /run/skiff"
