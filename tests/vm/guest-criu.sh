@@ -62,6 +62,11 @@ start_counting() {
 	return 1
 }
 
+# restores IMAGE V: crcount restored from IMAGE counts on from V, then goes
+restores() {
+	rst $1 crcount && restored crcount && grows_from "$2" && gone crcount
+}
+
 # ckpt ARGS...: skiff checkpoint, its output in $why on failure
 ckpt() {
 	out=$($S checkpoint --work-path $LOGS "$@" 2>&1) && return 0
@@ -79,9 +84,16 @@ $(grep -B6 -m1 'Error' $LOGS/restore.log 2>/dev/null)"
 	return 1
 }
 
+# state_after WHAT ID STATUS: ID's status is STATUS after WHAT
+state_after() {
+	status_is $2 $3 && return 0
+	why="after $1: $($S state $2 2>&1)"
+	return 1
+}
+
 # restored ID: running, its init in the container's cgroup
 restored() {
-	status_is $1 running || { why="state after restore: $($S state $1 2>&1)"; return 1; }
+	state_after restore $1 running || return 1
 	_pid=$($S state $1 | sed -n 's/.*"pid": *\([0-9]*\).*/\1/p')
 	grep -q "^0::/skiff-vm/$1\$" /proc/$_pid/cgroup 2>/dev/null ||
 		{ why="restored init $_pid is in $(cat /proc/$_pid/cgroup 2>&1)"; return 1; }
@@ -91,7 +103,7 @@ t_criu_dump() {
 	criu_up || return
 	start_counting || return 1
 	ckpt --image-path $CR/img crcount || return 1
-	status_is crcount stopped || { why="state after checkpoint: $($S state crcount 2>&1)"; return 1; }
+	state_after checkpoint crcount stopped || return 1
 	saved=$(count)
 	sleep 1
 	[ "$(count)" = "$saved" ] || { why="still counting after checkpoint: $saved -> $(count)"; return 1; }
@@ -115,9 +127,7 @@ t_criu_delete() {
 t "criu: delete of a restored container removes cgroup and state" t_criu_delete
 
 t_criu_new() {
-	up crcount || return 1
-	rst $CR/img crcount || return 1
-	restored crcount && grows_from "$saved" && gone crcount
+	up crcount && restores $CR/img "$saved"
 }
 t "criu: restore from the image again, after the old container was deleted" t_criu_new
 
@@ -125,7 +135,7 @@ t_criu_leave() {
 	criu_up || return
 	start_counting || return 1
 	ckpt --leave-running --image-path $CR/leave crcount || return 1
-	status_is crcount running || { why="state: $($S state crcount 2>&1)"; return 1; }
+	state_after "checkpoint --leave-running" crcount running || return 1
 	counting || { why="stopped counting after --leave-running"; return 1; }
 	gone crcount || return 1
 	rst $CR/leave crcount || return 1
@@ -138,14 +148,12 @@ t_criu_paused() {
 	start_counting || return 1
 	out=$($S pause crcount 2>&1) || { why="pause: $out"; return 1; }
 	ckpt --leave-running --image-path $CR/paused crcount || return 1
-	status_is crcount paused || { why="after checkpoint --leave-running: $($S state crcount 2>&1)"; return 1; }
+	state_after "checkpoint --leave-running" crcount paused || return 1
 	v=$(count)
 	sleep 1
 	[ "$(count)" = "$v" ] || { why="counting while paused"; return 1; }
 	$S resume crcount >/dev/null 2>&1
-	gone crcount || return 1
-	rst $CR/paused crcount || return 1
-	restored crcount && grows_from "$v" && gone crcount
+	gone crcount && restores $CR/paused "$v"
 }
 t "criu: a paused container: dumped through the freezer, left paused, restored running" t_criu_paused
 
@@ -153,13 +161,11 @@ t_criu_predump() {
 	criu_up || return
 	start_counting || return 1
 	ckpt --pre-dump --image-path $CR/pre crcount || return 1
-	status_is crcount running || { why="state after pre-dump: $($S state crcount 2>&1)"; return 1; }
+	state_after pre-dump crcount running || return 1
 	ckpt --image-path $CR/final --parent-path ../pre crcount || return 1
 	[ -L $CR/final/parent ] || { why="no parent link in the dump: $(ls $CR/final)"; return 1; }
-	status_is crcount stopped || { why="state after dump: $($S state crcount 2>&1)"; return 1; }
-	v=$(count)
-	rst $CR/final crcount || return 1
-	restored crcount && grows_from "$v" && gone crcount
+	state_after dump crcount stopped || return 1
+	restores $CR/final "$(count)"
 }
 t "criu: pre-dump, then a dump with --parent-path, then restore" t_criu_predump
 
