@@ -2,7 +2,7 @@
 # Installs everything skiff needs to build, test and benchmark on Debian 12.
 # Idempotent: apt-get skips what is already installed.  Run as root (or it
 # uses sudo).  runc and crun are only for the benchmark and for validating
-# the integration suite against another runtime.
+# the integration suite against another runtime; criu for checkpoint/restore.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 
@@ -12,6 +12,7 @@ packages=(
 	catch2 clang libclang-rt-14-dev scdoc
 	busybox-static bats python3 time util-linux
 	hyperfine runc crun
+	criu
 	systemd
 )
 

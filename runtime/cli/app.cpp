@@ -25,7 +25,7 @@ constexpr FlagSpec global_flags[] = {
     {"debug", 0, false, "", "enable debug logging"},
     {"systemd-cgroup", 0, false, "", "use the systemd cgroup driver"},
     {"rootless", 0, true, "auto|true|false", "rootless mode"},
-    {"criu", 0, true, "PATH", "ignored"},
+    {"criu", 0, true, "PATH", "the criu binary for checkpoint/restore (default: criu in PATH)"},
     {"timings", 0, false, "", "print start-path timings"},
     {"help", 'h', false, "", "show help"},
     {"version", 'v', false, "", "print the version"},
@@ -82,6 +82,7 @@ int run_cli(int argc, char** argv) {
     ctx.global.debug = lo.debug;
     ctx.global.systemd_cgroup = g.flag("systemd-cgroup");
     ctx.global.timings = g.flag("timings");
+    ctx.global.criu = g.get("criu");
     if (ctx.global.timings) timings::enable();
     std::string rl = g.get("rootless", "auto");
     if (rl == "auto") ctx.global.rootless = core::Rootless::Auto;

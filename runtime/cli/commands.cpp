@@ -74,7 +74,7 @@ void print_main_help(FILE* out) {
             "   --debug                          also log debug and info records\n"
             "   --systemd-cgroup                 use the systemd cgroup driver\n"
             "   --rootless auto|true|false       rootless mode (default: auto)\n"
-            "   --criu PATH                      accepted for runc compatibility, ignored\n"
+            "   --criu PATH                      the criu binary (default: criu in PATH)\n"
             "   --timings                        print a timeline of the start path on stderr\n"
             "   -h, --help                       show help\n"
             "   -v, --version                    print the version\n",

@@ -1,6 +1,7 @@
 #include "common/run.hpp"
 
 #include <fcntl.h>
+#include <linux/close_range.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/syscall.h>
@@ -44,6 +45,23 @@ void close_fds_from(unsigned int first) {
     for (long fd = first; fd < max; ++fd) close(int(fd));
 }
 
+// After fork: every fd from `first` on closes at execve (async-signal-safe).
+void cloexec_fds_from(unsigned int first) {
+    if (syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC) == 0) return;
+    long max = sysconf(_SC_OPEN_MAX);  // kernels before 5.11
+    if (max < 0 || max > 1 << 20) max = 1 << 20;
+    for (long fd = first; fd < max; ++fd) fcntl(int(fd), F_SETFD, FD_CLOEXEC);
+}
+
+// After fork: moves this process into the cgroup (async-signal-safe).
+bool join_cgroup(int cgroup_fd) {
+    const int procs = openat(cgroup_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
+    if (procs < 0) return false;
+    const bool ok = write(procs, "0", 1) == 1;
+    close(procs);
+    return ok;
+}
+
 struct Pipe {
     UniqueFd rd, wr;
     Result<void> open(const char* what) {
@@ -76,7 +94,16 @@ Result<Finished> run_command(const RunSpec& c) {
         if (c.capture_stdout) dup2(out.wr.get(), 1);
         if (c.capture_stderr) dup2(out.wr.get(), 2);
         signal(SIGPIPE, SIG_DFL);
-        close_fds_from(3);
+        if (c.cgroup_fd >= 0 && !join_cgroup(c.cgroup_fd)) {
+            dprintf(2, "join cgroup: %s", strerror(errno));
+            _exit(127);
+        }
+        if (c.keep_fds.empty()) {
+            close_fds_from(3);
+        } else {
+            cloexec_fds_from(3);
+            for (int fd : c.keep_fds) fcntl(fd, F_SETFD, 0);
+        }
         for (int fd = 0; fd < 3; ++fd) fcntl(fd, F_SETFD, 0);  // dup2 onto itself keeps CLOEXEC
         if (c.path) {
             execve(c.path, c.argv, envp);

@@ -1,6 +1,6 @@
 // Run a helper program to completion and capture what it prints: hooks,
-// newuidmap/newgidmap, ps.  Only fds 0-2 reach the program (no fd of skiff
-// or of skiff's caller, CLOEXEC or not).
+// newuidmap/newgidmap, ps, criu.  Only fds 0-2 and keep_fds reach the
+// program (no other fd of skiff or of skiff's caller, CLOEXEC or not).
 #pragma once
 
 #include <sys/types.h>
@@ -23,6 +23,8 @@ struct RunSpec {
     bool capture_stderr = true;      // false: inherited
     int timeout_ms = -1;             // then SIGKILL; -1: none
     size_t max_output = 65536;       // the rest is read and dropped
+    std::vector<int> keep_fds;       // also reach the program, at the same numbers (CRIU's --inherit-fd)
+    int cgroup_fd = -1;              // >= 0: an O_DIRECTORY cgroup the program runs in (CRIU's restore)
 };
 
 // A NULL-terminated view of strings for RunSpec::argv/envp (or execve);

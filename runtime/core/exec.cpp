@@ -159,6 +159,12 @@ Result<int> exec(const GlobalOptions& g, const ExecOptions& o) {
     TRY_ASSIGN(UniqueFd init, open_init_pidfd(rec));
     spec.init_pidfd = init.get();
     spec.join_flags = namespaces_to_join(pid_t(rec.pid));
+    // A time namespace (the config's, or the one CRIU restores a container
+    // into) can only be joined by a process that shares its memory with no
+    // other (EUSERS), which the child does not: skiff joins it itself, and
+    // the child is cloned into it.  Its clocks are the container's from here.
+    if ((spec.join_flags & CLONE_NEWTIME) && setns(init.get(), CLONE_NEWTIME) == 0)
+        spec.join_flags &= ~CLONE_NEWTIME;
     spec.terminal = terminal;
     spec.preserve_fds = o.preserve_fds;
     if (process.consoleSize) {

@@ -14,6 +14,10 @@ oci::Result<int> run(const GlobalOptions& g, const CreateOptions& o);
 oci::Result<void> kill(const GlobalOptions& g, const KillOptions& o);
 oci::Result<void> remove(const GlobalOptions& g, const DeleteOptions& o);  // `delete`
 oci::Result<oci::State> state(const GlobalOptions& g, const std::string& id);
+// CRIU (core/checkpoint.cpp, core/restore.cpp).  A foreground restore
+// returns the restored container's exit status; detached returns 0.
+oci::Result<void> checkpoint(const GlobalOptions& g, const CheckpointOptions& o);
+oci::Result<int> restore(const GlobalOptions& g, const RestoreOptions& o);
 
 }  // namespace skiff::core
 

@@ -19,6 +19,7 @@ struct GlobalOptions {
     linux::HostFacts host;       // who skiff runs as, found once (core::detect_host) with rootless resolved
     bool debug = false;
     bool timings = false;        // --timings: per-step start-path timeline on stderr
+    std::string criu;            // --criu: the criu binary; "" or a bare name: looked up in PATH
 };
 
 struct CreateOptions {
@@ -68,6 +69,37 @@ struct ExecOptions {
     int preserve_fds = 0;
     std::string cgroup;                 // --cgroup: sub-cgroup of the container's
     bool ignore_paused = false;
+};
+
+}  // namespace skiff::core
+
+namespace skiff::core {
+
+// `checkpoint` and `restore` (core/checkpoint.cpp, core/restore.cpp): the
+// flags runc passes on to CRIU.
+struct CriuOptions {
+    std::string image_path;  // --image-path (absolute); default ./checkpoint as runc
+    std::string work_path;   // --work-path (absolute); default: the image path
+    bool tcp_established = false;
+    bool ext_unix_sk = false;
+    bool shell_job = false;
+    bool file_locks = false;
+    std::string manage_cgroups_mode;  // --manage-cgroups-mode: soft|full|strict|ignore ("": CRIU's default)
+    bool empty_ns_net = false;        // --empty-ns network
+    bool auto_dedup = false;
+};
+
+struct CheckpointOptions {
+    std::string id;
+    CriuOptions criu;
+    std::string parent_path;  // --parent-path, as CRIU reads it: relative to the image path
+    bool leave_running = false;
+    bool pre_dump = false;
+};
+
+struct RestoreOptions {
+    CreateOptions create;  // id, bundle, pid_file, console_socket, no_pivot, detach
+    CriuOptions criu;
 };
 
 }  // namespace skiff::core

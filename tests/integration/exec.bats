@@ -285,3 +285,15 @@ c["linux"]["seccomp"] = {"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["S
 	run rt exec "$ID" 3>&-
 	[ "$status" -ne 0 ]
 }
+
+@test "exec: joins the container's time namespace (which CRIU restores into)" {
+	cfg 'c["linux"]["namespaces"].append({"type": "time"})'
+	start_container "$ID" sleep 100
+	local pid
+	pid=$(container_pid "$ID")
+	run rt exec "$ID" readlink /proc/self/ns/time
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(readlink /proc/$pid/ns/time)" ]
+	[ "$output" != "$(readlink /proc/self/ns/time)" ]
+}

@@ -11,12 +11,16 @@
 #   /vm/bundles/NAME/config.json   from make-bundles.py, cgroupsPath
 #                 /skiff-vm/NAME
 #   /lib/modules/brd.ko   ramdisk driver: /dev/ram0 (1:0) for io.max
+#   /lib/modules/order    every module there, in load order (the others
+#                 are what CRIU checks for: socket diag, nf_tables, tun, veth)
+#   /usr/sbin     criu, ip, iptables (when run-vm.sh could install criu)
+#   /vm/guest-criu.sh     the checkpoint/restore tests, sourced below
 #
 # PLAN is the number of results every path below prints (run-vm.sh reads
 # it to number skips when qemu is missing and to detect a crashed guest).
-PLAN=33
+PLAN=45
 
-export PATH=/bin
+export PATH=/bin:/usr/sbin
 S="/skiff/skiff --root /run/skiff"
 CG=/sys/fs/cgroup
 CGV=$CG/skiff-vm
@@ -57,6 +61,12 @@ if insmod /lib/modules/brd.ko rd_nr=1 rd_size=8192 2>/tmp/insmod.err && [ -b /de
 else
 	echo "# guest: no /dev/ram0: $(cat /tmp/insmod.err)"
 fi
+
+# CRIU's kernel checks: the loopback up, its modules in
+for m in $(grep -vx brd /lib/modules/order 2>/dev/null); do
+	insmod /lib/modules/$m.ko 2>/dev/null || echo "# guest: insmod $m failed"
+done
+ip link set lo up
 
 mkdir -p $ROOTFS/t $ROOTFS/tmp
 # Waits for the host-side trigger, then fills a 64 MiB buffer (twice
@@ -412,6 +422,9 @@ t "io: skiff update --blkio-weight changes io.weight" t_io_update
 
 t_io_delete() { up io && gone io; }
 t "io: delete removes the container's cgroup" t_io_delete
+
+# ----------------------------------------------------------------- criu
+. /vm/guest-criu.sh
 
 # ---------------------------------------------------------------- after
 t_clean() {

@@ -67,6 +67,23 @@ def main():
         dict(RAM0, path="/dev/ram0", type="b", fileMode=0o660, uid=0, gid=0))
     io["resources"].setdefault("devices", []).append(
         dict(RAM0, allow=True, type="b", access="rw"))
+    # CRIU (guest-criu.sh): a shell counting into a bind mount (an external
+    # mount for CRIU) and a busybox httpd listening on the loopback...  Their
+    # stdio is the container's own /dev/null: the guest's files are not in
+    # the container's mount namespace, so CRIU could not dump them.
+    quiet = "exec </dev/null >/dev/null 2>&1; "
+    bundles["crcount"] = bundle(base, "crcount", ["sh", "-c", quiet +
+        "i=0; while :; do i=$((i+1)); echo $i >/data/count; sleep 0.2; done"], {})
+    bundles["crcount"]["mounts"].append({
+        "destination": "/data", "type": "bind", "source": "/vm/criu-data",
+        "options": ["rbind", "rw"]})
+    # ... and a connection that stays established: nc sends a count every
+    # 0.2 s to an nc listener writing it to /tmp/recv.
+    bundles["crtcp"] = bundle(base, "crtcp", ["sh", "-c", quiet +
+        "mkdir -p /tmp/www && echo hello-criu >/tmp/www/index.html && rm -f /tmp/recv; "
+        "(sleep 100000 | nc -l -p 9000 >/tmp/recv) & sleep 1; "
+        "(i=0; while :; do i=$((i+1)); echo $i; sleep 0.2; done | nc 127.0.0.1 9000) & "
+        "exec httpd -f -p 127.0.0.1:8080 -h /tmp/www"], {})
     for name, cfg in bundles.items():
         d = os.path.join(out, name)
         os.makedirs(d, exist_ok=True)

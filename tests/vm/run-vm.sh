@@ -17,7 +17,9 @@
 # Missing pieces are installed on first use (printed as "# run-vm: ..."):
 # apt-get install qemu-system-x86 cpio busybox-static; the kernel package
 # linux-image-amd64 depends on, downloaded with apt-get download and only
-# its vmlinuz and brd.ko unpacked into $SKIFF_VM_CACHE (/var/cache/skiff-vm).
+# its vmlinuz and the modules the suite loads (brd, and the socket diag,
+# nf_tables, tun and veth modules CRIU checks for) unpacked into
+# $SKIFF_VM_CACHE (/var/cache/skiff-vm); criu (with iproute2 and iptables).
 #
 # Environment: SKIFF_VM_CACHE, SKIFF_VM_TIMEOUT (seconds, default 300),
 # SKIFF_VM_LOG (the whole console output; default $SKIFF_VM_CACHE/console.log).
@@ -76,11 +78,28 @@ if [ ! -x /bin/busybox ] || ! is_static /bin/busybox; then
 	apt_install busybox-static || skip_all "no static /bin/busybox and apt-get install busybox-static failed"
 fi
 
-# The kernel: only vmlinuz and the ramdisk module are unpacked (the whole
-# package is 400 MB of modules); a decompressed vmlinux boots through PVH
-# about twice as fast under TCG, so it is cached next to it.
-vmlinuz=$(ls "$cache"/kernel/boot/vmlinuz-* 2>/dev/null | sort -V | tail -n 1)
-if [ -z "$vmlinuz" ]; then
+# The kernel: only vmlinuz and the modules the suite loads are unpacked
+# (the whole package is 400 MB of modules): the ramdisk, and what CRIU's
+# kernel checks and network dumps need (socket diag, nf_tables for its
+# network lock, conntrack netlink, tun, veth), in load order.  A
+# decompressed vmlinux boots through PVH about twice as fast under TCG, so
+# it is cached next to it.
+kmods=(drivers/block/brd.ko
+	net/ipv4/inet_diag.ko net/ipv4/tcp_diag.ko net/ipv4/udp_diag.ko net/ipv4/raw_diag.ko
+	net/unix/unix_diag.ko net/netlink/netlink_diag.ko net/packet/af_packet_diag.ko
+	crypto/crc32c_generic.ko lib/libcrc32c.ko net/netfilter/nfnetlink.ko net/netfilter/nf_tables.ko
+	net/ipv4/netfilter/nf_defrag_ipv4.ko net/ipv6/netfilter/nf_defrag_ipv6.ko
+	net/netfilter/nf_conntrack.ko net/netfilter/nf_conntrack_netlink.ko
+	drivers/net/tun.ko drivers/net/veth.ko)
+kernel_cached() { # kernel_cached: vmlinuz and every module of its version
+	local v m
+	v=$(ls "$cache"/kernel/boot/vmlinuz-* 2>/dev/null | sort -V | tail -n 1)
+	[ -n "$v" ] || return 1
+	for m in "${kmods[@]}"; do
+		[ -f "$cache/kernel/lib/modules/${v##*/vmlinuz-}/kernel/$m" ] || return 1
+	done
+}
+if ! kernel_cached; then
 	pkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
 		sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*\)$/\1/p' | head -n 1)
 	[ -n "$pkg" ] || skip_all "apt-cache knows no linux-image-amd64 dependency (apt-get update?)"
@@ -88,15 +107,15 @@ if [ -z "$vmlinuz" ]; then
 	(cd "$cache" && apt-get download "$pkg" >"$cache/apt.log" 2>&1) ||
 		skip_all "apt-get download $pkg failed: $(tail -n 1 "$cache/apt.log")"
 	deb=$(ls "$cache/${pkg}"_*.deb | tail -n 1)
-	say "unpacking vmlinuz and brd.ko from $(basename "$deb")"
+	say "unpacking vmlinuz and ${#kmods[@]} modules from $(basename "$deb")"
 	mkdir -p "$cache/kernel"
 	dpkg-deb --fsys-tarfile "$deb" |
-		tar -x -C "$cache/kernel" --wildcards './boot/vmlinuz-*' './lib/modules/*/kernel/drivers/block/brd.ko' ||
+		tar -x -C "$cache/kernel" --wildcards './boot/vmlinuz-*' "${kmods[@]/#/./lib/modules/*/kernel/}" ||
 		skip_all "could not unpack $deb"
 	rm -f "$deb"
-	vmlinuz=$(ls "$cache"/kernel/boot/vmlinuz-* 2>/dev/null | sort -V | tail -n 1)
-	[ -n "$vmlinuz" ] || skip_all "no vmlinuz in $pkg"
 fi
+vmlinuz=$(ls "$cache"/kernel/boot/vmlinuz-* 2>/dev/null | sort -V | tail -n 1)
+[ -n "$vmlinuz" ] || skip_all "no vmlinuz in $cache/kernel"
 kver=${vmlinuz##*/vmlinuz-}
 kernel=$vmlinuz
 vmlinux=$cache/kernel/vmlinux-$kver
@@ -132,15 +151,49 @@ for a in sys.stdin.read().split():
 	skip_all "could not make the busybox applet links"
 cp "$here/guest-tests.sh" "$ir/init"
 chmod 755 "$ir/init"
+cp "$here/guest-criu.sh" "$ir/vm/guest-criu.sh"
+# copy_libs BINARY: the loader and every library, at the paths it asks for
+copy_libs() {
+	is_static "$1" && return 0
+	ldd "$1" | grep -oE '/[^ ]+' | sort -u | while read -r lib; do
+		[ -e "$ir$lib" ] || cp -L --parents "$lib" "$ir" || exit 1
+	done
+}
 cp "$skiff" "$ir/skiff/skiff"
-if ! is_static "$skiff"; then
-	# the loader and every library, at the paths the binary asks for
-	ldd "$skiff" | grep -oE '/[^ ]+' | sort -u | while read -r lib; do
-		cp -L --parents "$lib" "$ir" || exit 1
-	done || skip_all "could not copy the shared libraries of $skiff"
+copy_libs "$skiff" || skip_all "could not copy the shared libraries of $skiff"
+for m in "${kmods[@]}"; do
+	cp "$cache/kernel/lib/modules/$kver/kernel/$m" "$ir/lib/modules/" 2>/dev/null &&
+		basename "$m" .ko >>"$ir/lib/modules/order"
+done
+
+# CRIU for the checkpoint tests, in /usr/sbin (first in PATH for those
+# tests): criu, the iproute2 ip and iptables (nft) it runs to dump and
+# restore a network namespace, and GNU tar for tmpfs contents (busybox's
+# lacks the options CRIU passes).  Without criu the guest skips the tests.
+if ! command -v criu >/dev/null; then
+	apt_install criu iproute2 iptables || say "no criu: the checkpoint tests will skip"
 fi
-brd=$(ls "$cache"/kernel/lib/modules/"$kver"/kernel/drivers/block/brd.ko 2>/dev/null)
-[ -n "$brd" ] && cp "$brd" "$ir/lib/modules/brd.ko"
+if command -v criu >/dev/null; then
+	mkdir -p "$ir/usr/sbin"
+	for b in "$(command -v criu)" "$(readlink -f "$(command -v ip)")" /usr/sbin/xtables-nft-multi \
+		/usr/sbin/xtables-legacy-multi "$(readlink -f "$(command -v tar)")"; do
+		[ -x "$b" ] && cp "$b" "$ir/usr/sbin/" && copy_libs "$b" ||
+			skip_all "could not copy $b and its libraries for criu"
+	done
+	# iptables is nft's; CRIU also saves the legacy tables of an nft host
+	for l in iptables ip6tables; do
+		for v in "" -save -restore; do
+			ln -s xtables-nft-multi "$ir/usr/sbin/$l$v"
+			ln -s xtables-legacy-multi "$ir/usr/sbin/$l-legacy$v"
+		done
+	done
+	# the network lock is iptables' mark match: its extensions.  (CRIU
+	# 3.17's nftables lock is no way out: its table, named after the dumped
+	# pid, is saved in the image and never removed after a restore.)
+	mkdir -p "$ir/usr/lib/x86_64-linux-gnu/xtables"
+	cp /usr/lib/x86_64-linux-gnu/xtables/libxt_{mark,standard,tcp,udp}.so "$ir/usr/lib/x86_64-linux-gnu/xtables/" ||
+		skip_all "no iptables extensions for criu's network lock"
+fi
 
 rootfs=$ir/vm/rootfs
 mkdir -p "$rootfs"/{dev,proc,sys,tmp,etc,t}
