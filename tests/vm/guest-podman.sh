@@ -1,6 +1,6 @@
 # podman's `container checkpoint` / `container restore` with skiff as its
 # OCI runtime, sourced by guest-tests.sh after guest-criu.sh (its helpers:
-# t, until_, criu_up, status_is, $S, and guest-criu.sh's count, moved and
+# t, until_, up, criu_up, status_is, $S, and guest-criu.sh's count, moved and
 # counting, which read $COUNT).  run-vm.sh puts Debian 12's podman 4.3 and conmon
 # 2.1.6 in /usr/bin, and netavark in /usr/lib/podman (podman 4.3 wants to
 # find its network backend even for containers without a network).
@@ -62,7 +62,6 @@ pm_config() {
 	EOF
 }
 
-pm_ok=
 pm_id=
 t_pm_run() {
 	if [ ! -x /usr/bin/podman ] || [ ! -x /usr/bin/conmon ]; then
@@ -81,18 +80,12 @@ t_pm_run() {
 	# skiff's state: podman passes no --root, so skiff's default
 	status_is $pm_id running || { why="skiff state $pm_id: $($S state $pm_id 2>&1)"; return 1; }
 	counting || { why="the counter did not start: $(count)"; return 1; }
-	pm_ok=1
+	up_pmcount=1
 }
 t "podman: podman run -d with skiff as its runtime, a counting busybox container" t_pm_run
 
-pm_up() {
-	[ -n "$pm_ok" ] && return 0
-	why="podman's container is not up (see the podman run test)"
-	return 1
-}
-
 t_pm_ckpt() {
-	pm_up || return 1
+	up pmcount || return 1
 	pm_ok container checkpoint pmcount || return 1
 	pm_is exited || return 1
 	pm_saved=$(count)
@@ -127,14 +120,14 @@ pm_restored() {
 }
 
 t_pm_restore() {
-	pm_up || return 1
+	up pmcount || return 1
 	pm_ok container restore pmcount || return 1
 	pm_counts_on "$pm_saved" && pm_restored
 }
 t "podman: container restore: Running again, counting on from the checkpoint (volume, podman logs)" t_pm_restore
 
 t_pm_leave() {
-	pm_up || return 1
+	up pmcount || return 1
 	pm_ok container checkpoint --leave-running pmcount || return 1
 	pm_is running || return 1
 	counting || { why="stopped counting after --leave-running: $(count)"; return 1; }
@@ -142,7 +135,7 @@ t_pm_leave() {
 t "podman: container checkpoint --leave-running: still Running and counting" t_pm_leave
 
 t_pm_export() {
-	pm_up || return 1
+	up pmcount || return 1
 	pm_ok container checkpoint --export /tmp/pmcount.tar.gz pmcount || return 1
 	pm_is exited || return 1
 	pm_saved=$(count)
@@ -153,7 +146,7 @@ t_pm_export() {
 t "podman: checkpoint --export, rm, restore --import: the same container counting on" t_pm_export
 
 t_pm_rm() {
-	pm_up || return 1
+	up pmcount || return 1
 	pm_ok rm -f pmcount || return 1
 	pm_ok ps -a -q || return 1
 	[ -s $PM_LOG ] && { why="podman ps -a: $(cat $PM_LOG)"; return 1; }
