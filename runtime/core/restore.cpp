@@ -17,6 +17,7 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <filesystem>
 
 #include "cgroups/manager.hpp"
 #include "common/file.hpp"
@@ -98,6 +99,30 @@ Result<void> clear_stopped(const GlobalOptions& g, const std::string& id) {
     return destroy(c->dir, c->rec, c->status);
 }
 
+// The mount targets that the root lacks (an imported rootfs,
+// a file the runtime made at create), made as runc's
+// prepareCriuRestoreMounts: CRIU mounts the external mounts onto them.
+Result<void> make_mount_targets(const std::string& rootfs, const oci::Config& cfg) {
+    std::error_code ec;
+    for (const oci::Mount& m : cfg.mounts.value_or(std::vector<oci::Mount>{}))  // proc, tmpfs, ...: directories
+        if (struct stat st; lstat((rootfs + m.destination).c_str(), &st) < 0 && (!m.type || *m.type != "bind"))
+            std::filesystem::create_directories(rootfs + m.destination, ec);
+    for (const auto& [dest, src] : criu::external_mounts(cfg)) {
+        const std::string at = rootfs + dest;
+        struct stat st;
+        if (lstat(at.c_str(), &st) == 0 || stat(src.c_str(), &st) < 0) continue;
+        if (S_ISDIR(st.st_mode)) {
+            std::filesystem::create_directories(at, ec);
+        } else {
+            std::filesystem::create_directories(std::filesystem::path(at).parent_path(), ec);
+            UniqueFd f(::open(at.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644));
+            if (!f) return Error::sys("create mount target " + at, errno);
+        }
+        if (ec) return Error::sys("mkdir " + at, ec.value());
+    }
+    return {};
+}
+
 Result<int64_t> read_pid(const std::string& path) {
     TRY_ASSIGN(std::string text, read_file(path));
     const long long pid = std::atoll(text.c_str());
@@ -144,6 +169,7 @@ Result<int> restore(const GlobalOptions& g, const RestoreOptions& o) {
     TRY_ASSIGN(cgroups::NewCgroup cg, cgroup->create(cfg, co.id));
     record_cgroup(rec, cg.placement());
 
+    TRY(make_mount_targets(rec.rootfs, cfg));
     RootBind root(dir.path() + "/criu-root");
     TRY(root.bind(rec.rootfs));
 
@@ -172,7 +198,7 @@ Result<int> restore(const GlobalOptions& g, const RestoreOptions& o) {
     }
     const std::vector<std::string> stdio = read_descriptors(o.criu.image_path);
     for (size_t i = 0; i < stdio.size() && i < 3; ++i) {
-        if (stdio[i].rfind("pipe:", 0) != 0) continue;
+        if (stdio[i].rfind("pipe:", 0) != 0 && stdio[i].rfind("file[", 0) != 0) continue;
         UniqueFd fd(::fcntl(int(i), F_DUPFD_CLOEXEC, 3));
         if (!fd) continue;  // our own fd i is closed: the image's pipe stays unconnected
         r.args.insert(r.args.end(), {"--inherit-fd", "fd[" + std::to_string(fd.get()) + "]:" + stdio[i]});
