@@ -84,24 +84,15 @@ t_pm_run() {
 }
 t "podman: podman run -d with skiff as its runtime, a counting busybox container" t_pm_run
 
-# pm_ckpt ARGS...: podman container checkpoint ARGS pmcount.  Known gap
-# (issue 17), reported as a skip with CRIU's line: conmon gives the
-# container its own /dev/null as stdin, a file on a mount of the guest's
-# namespace that the container does not have, and skiff does not yet
-# declare it external (--external file[MNT:INO], handed back at restore
-# with --inherit-fd), so CRIU's dump stops at "Can't lookup mount".
-pm_ckpt() {
-	pm container checkpoint "$@" pmcount && return 0
-	pm_why container checkpoint "$@"
-	grep -q "Can't lookup mount=.*path=/dev/null" $PM_LOG || return 1
-	why="known gap: conmon's /dev/null stdin is outside the container's mounts: $(grep -o "Error ([^)]*): Can't lookup[^(]*" $PM_LOG | head -n 1)"
-	return 2
-}
+# pm_ckpt ARGS...: podman container checkpoint ARGS pmcount.  (conmon
+# gives the container its own /dev/null as stdin, a file on a mount the
+# container lacks: skiff declares it external to CRIU.)
+pm_ckpt() { pm_ok container checkpoint "$@" pmcount; }
 
 pm_dumped=
 t_pm_ckpt() {
 	up pmcount || return 1
-	pm_ckpt || return
+	pm_ckpt || return 1
 	pm_is exited || return 1
 	pm_saved=$(count)
 	sleep 1
@@ -145,7 +136,7 @@ t "podman: container restore: Running again, counting on from the checkpoint (vo
 
 t_pm_leave() {
 	up pmcount || return 1
-	pm_ckpt --leave-running || return
+	pm_ckpt --leave-running || return 1
 	pm_is running || return 1
 	counting || { why="stopped counting after --leave-running: $(count)"; return 1; }
 }
@@ -153,7 +144,7 @@ t "podman: container checkpoint --leave-running: still Running and counting" t_p
 
 t_pm_export() {
 	up pmcount || return 1
-	pm_ckpt --export /tmp/pmcount.tar.gz || return
+	pm_ckpt --export /tmp/pmcount.tar.gz || return 1
 	pm_is exited || return 1
 	pm_saved=$(count)
 	pm_ok rm -f pmcount || return 1
