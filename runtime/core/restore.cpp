@@ -17,7 +17,6 @@
 
 #include <cerrno>
 #include <cstdlib>
-#include <filesystem>
 
 #include "cgroups/manager.hpp"
 #include "common/file.hpp"
@@ -27,6 +26,7 @@
 #include "core/criu.hpp"
 #include "core/lifecycle.hpp"
 #include "core/rootless.hpp"
+#include "linux/safepath.hpp"
 #include "ocispec/json.hpp"
 
 namespace skiff::core {
@@ -99,26 +99,31 @@ Result<void> clear_stopped(const GlobalOptions& g, const std::string& id) {
     return destroy(c->dir, c->rec, c->status);
 }
 
-// The mount targets that the root lacks (an imported rootfs,
-// a file the runtime made at create), made as runc's
-// prepareCriuRestoreMounts: CRIU mounts the external mounts onto them.
+// The mount targets that the root lacks (an imported rootfs, a file the
+// runtime made at create), made as runc's prepareCriuRestoreMounts: CRIU
+// mounts onto them.  Resolved and made inside the root (openat2
+// RESOLVE_IN_ROOT), as create's mounts: a symlink in a hostile image never
+// makes a directory or file on the host.
 Result<void> make_mount_targets(const std::string& rootfs, const oci::Config& cfg) {
-    std::error_code ec;
+    namespace sp = linux::safepath;
+    UniqueFd root(::open(rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!root) return Error::sys("open root " + rootfs, errno);
+    auto make = [&](const std::string& dest, sp::Leaf leaf) -> Result<void> {
+        const std::string rel = sp::clean(dest);
+        if (rel.empty()) return {};
+        auto have = sp::open_in_root(root.get(), rel, O_PATH);
+        if (have) return {};
+        if (have.error().err != ENOENT) return std::move(have).error().wrap("mount target " + dest);
+        auto made = sp::create_in_root(root.get(), rel, leaf);
+        if (!made) return std::move(made).error().wrap("make mount target " + dest + " in " + rootfs);
+        return {};
+    };
     for (const oci::Mount& m : cfg.mounts.value_or(std::vector<oci::Mount>{}))  // proc, tmpfs, ...: directories
-        if (struct stat st; lstat((rootfs + m.destination).c_str(), &st) < 0 && (!m.type || *m.type != "bind"))
-            std::filesystem::create_directories(rootfs + m.destination, ec);
+        if (!criu::is_bind(m)) TRY(make(m.destination, sp::Leaf::Directory));
     for (const auto& [dest, src] : criu::external_mounts(cfg)) {
-        const std::string at = rootfs + dest;
         struct stat st;
-        if (lstat(at.c_str(), &st) == 0 || stat(src.c_str(), &st) < 0) continue;
-        if (S_ISDIR(st.st_mode)) {
-            std::filesystem::create_directories(at, ec);
-        } else {
-            std::filesystem::create_directories(std::filesystem::path(at).parent_path(), ec);
-            UniqueFd f(::open(at.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644));
-            if (!f) return Error::sys("create mount target " + at, errno);
-        }
-        if (ec) return Error::sys("mkdir " + at, ec.value());
+        if (::stat(src.c_str(), &st) < 0) continue;  // CRIU names a missing source itself
+        TRY(make(dest, S_ISDIR(st.st_mode) ? sp::Leaf::Directory : sp::Leaf::File));
     }
     return {};
 }
