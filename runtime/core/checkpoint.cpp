@@ -11,7 +11,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <fstream>
+#include <set>
 
 #include "core/container.hpp"
 #include "core/criu.hpp"
@@ -47,14 +49,49 @@ std::string json_string(std::string_view s) {
     return out + "\"";
 }
 
+// The mount ids of the init's mount namespace.
+std::set<std::string> mount_ids(int64_t pid) {
+    std::set<std::string> ids;
+    std::ifstream f(proc_path(pid, "/mountinfo"));
+    std::string line;
+    while (std::getline(f, line)) ids.insert(line.substr(0, line.find(' ')));
+    return ids;
+}
+
+// "file[MNT:INO]" (CRIU's key, hex) when fd is a file on a mount the
+// container does not have (conmon's /dev/null as stdin), else "".
+std::string outside_file(int64_t pid, int fd, const std::set<std::string>& mounts) {
+    std::ifstream info(proc_path(pid, "/fdinfo/" + std::to_string(fd)));
+    std::string line, mnt;
+    while (std::getline(info, line))
+        if (line.rfind("mnt_id:", 0) == 0) mnt = line.substr(line.find_first_not_of(" \t", 7));
+    struct stat st;
+    if (mnt.empty() || mounts.count(mnt) || stat(proc_path(pid, "/fd/" + std::to_string(fd)).c_str(), &st) < 0 ||
+        S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))
+        return "";
+    char key[64];
+    snprintf(key, sizeof key, "file[%x:%llx]", unsigned(std::stoul(mnt)), (unsigned long long)st.st_ino);
+    return key;
+}
+
 // The init's fds 0-2 as /proc shows them ("pipe:[123]", "/dev/null"): restore
-// hands a pipe back with --inherit-fd, as runc's descriptors.json.
-std::string stdio_json(int64_t pid) {
+// hands a pipe back with --inherit-fd, as runc's descriptors.json; a file
+// outside the container's mounts is external to CRIU (--external), under
+// its key, and handed back the same way.
+std::string stdio_json(int64_t pid, std::vector<std::string>& args) {
+    const std::set<std::string> mounts = mount_ids(pid);
     std::string out = "[";
     for (int fd = 0; fd < 3; ++fd) {
         char buf[4096];
         const ssize_t n = readlink(proc_path(pid, "/fd/" + std::to_string(fd)).c_str(), buf, sizeof buf - 1);
-        out += (fd ? "," : "") + json_string(n > 0 ? std::string(buf, size_t(n)) : std::string("/dev/null"));
+        std::string what = n > 0 ? std::string(buf, size_t(n)) : std::string("/dev/null");
+        if (n > 0) {
+            if (std::string key = outside_file(pid, fd, mounts); !key.empty()) {
+                args.insert(args.end(), {"--external", key});
+                what = key;
+            }
+        }
+        out += (fd ? "," : "") + json_string(what);
     }
     return out + "]";
 }
@@ -80,13 +117,12 @@ Result<void> checkpoint(const GlobalOptions& g, const CheckpointOptions& o) {
     const std::string work = o.criu.work_path.empty() ? o.criu.image_path : o.criu.work_path;
     TRY_ASSIGN(criu::MadeDir image_dir, criu::MadeDir::ensure(o.criu.image_path));
     TRY_ASSIGN(criu::MadeDir work_dir, criu::MadeDir::ensure(work));
-    const std::string stdio = stdio_json(c.rec.pid);
-
     criu::Run r;
+    const std::string stdio = stdio_json(c.rec.pid, r.args);
     r.action = o.pre_dump ? "pre-dump" : "dump";
     r.log_path = work + (o.pre_dump ? "/pre-dump.log" : "/dump.log");
-    r.args = {"-t", std::to_string(c.rec.pid), "--images-dir", o.criu.image_path, "--work-dir", work,
-              "--root", c.rec.rootfs};
+    r.args.insert(r.args.end(), {"-t", std::to_string(c.rec.pid), "--images-dir", o.criu.image_path, "--work-dir",
+                                 work, "--root", c.rec.rootfs});
     auto common = criu::common_args(o.criu);
     r.args.insert(r.args.end(), common.begin(), common.end());
     // as runc: CRIU stops the tree with the cgroup freezer (a paused

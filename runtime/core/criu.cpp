@@ -48,13 +48,6 @@ std::vector<std::string> common_args(const CriuOptions& o) {
 
 namespace {
 
-bool is_bind(const oci::Mount& m) {
-    if (m.type && *m.type == "bind") return true;
-    if (!m.options) return false;
-    return std::any_of(m.options->begin(), m.options->end(),
-                       [](const std::string& o) { return o == "bind" || o == "rbind"; });
-}
-
 // The nodes every container gets (runtime-linux.md), besides linux.devices.
 constexpr const char* default_devices[] = {"/dev/null", "/dev/zero", "/dev/full",
                                            "/dev/random", "/dev/urandom", "/dev/tty"};
@@ -85,6 +78,13 @@ std::string failure_reason(const std::string& log_path, const Finished& f) {
 }
 
 }  // namespace
+
+bool is_bind(const oci::Mount& m) {
+    if (m.type && *m.type == "bind") return true;
+    if (!m.options) return false;
+    return std::any_of(m.options->begin(), m.options->end(),
+                       [](const std::string& o) { return o == "bind" || o == "rbind"; });
+}
 
 std::vector<std::pair<std::string, std::string>> external_mounts(const oci::Config& cfg) {
     std::vector<std::pair<std::string, std::string>> out;

@@ -23,6 +23,9 @@ oci::Result<std::string> find_binary(const std::string& path);
 // The options checkpoint and restore share (--tcp-established, ...).
 std::vector<std::string> common_args(const CriuOptions& o);
 
+// A bind mount: type "bind" or a bind/rbind option.
+bool is_bind(const oci::Mount& m);
+
 // Mounts CRIU must treat as external, as runc declares them: every bind
 // mount (key: its destination) and every device node (which may be a bind
 // in a user namespace).  Pairs of (destination, host source).

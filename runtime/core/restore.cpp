@@ -26,6 +26,7 @@
 #include "core/criu.hpp"
 #include "core/lifecycle.hpp"
 #include "core/rootless.hpp"
+#include "linux/safepath.hpp"
 #include "ocispec/json.hpp"
 
 namespace skiff::core {
@@ -98,6 +99,35 @@ Result<void> clear_stopped(const GlobalOptions& g, const std::string& id) {
     return destroy(c->dir, c->rec, c->status);
 }
 
+// The mount targets that the root lacks (an imported rootfs, a file the
+// runtime made at create), made as runc's prepareCriuRestoreMounts: CRIU
+// mounts onto them.  Resolved and made inside the root (openat2
+// RESOLVE_IN_ROOT), as create's mounts: a symlink in a hostile image never
+// makes a directory or file on the host.
+Result<void> make_mount_targets(const std::string& rootfs, const oci::Config& cfg) {
+    namespace sp = linux::safepath;
+    UniqueFd root(::open(rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!root) return Error::sys("open root " + rootfs, errno);
+    auto make = [&](const std::string& dest, sp::Leaf leaf) -> Result<void> {
+        const std::string rel = sp::clean(dest);
+        if (rel.empty()) return {};
+        auto have = sp::open_in_root(root.get(), rel, O_PATH);
+        if (have) return {};
+        if (have.error().err != ENOENT) return std::move(have).error().wrap("mount target " + dest);
+        auto made = sp::create_in_root(root.get(), rel, leaf);
+        if (!made) return std::move(made).error().wrap("make mount target " + dest + " in " + rootfs);
+        return {};
+    };
+    for (const oci::Mount& m : cfg.mounts.value_or(std::vector<oci::Mount>{}))  // proc, tmpfs, ...: directories
+        if (!criu::is_bind(m)) TRY(make(m.destination, sp::Leaf::Directory));
+    for (const auto& [dest, src] : criu::external_mounts(cfg)) {
+        struct stat st;
+        if (::stat(src.c_str(), &st) < 0) continue;  // CRIU names a missing source itself
+        TRY(make(dest, S_ISDIR(st.st_mode) ? sp::Leaf::Directory : sp::Leaf::File));
+    }
+    return {};
+}
+
 Result<int64_t> read_pid(const std::string& path) {
     TRY_ASSIGN(std::string text, read_file(path));
     const long long pid = std::atoll(text.c_str());
@@ -144,6 +174,7 @@ Result<int> restore(const GlobalOptions& g, const RestoreOptions& o) {
     TRY_ASSIGN(cgroups::NewCgroup cg, cgroup->create(cfg, co.id));
     record_cgroup(rec, cg.placement());
 
+    TRY(make_mount_targets(rec.rootfs, cfg));
     RootBind root(dir.path() + "/criu-root");
     TRY(root.bind(rec.rootfs));
 
@@ -172,7 +203,7 @@ Result<int> restore(const GlobalOptions& g, const RestoreOptions& o) {
     }
     const std::vector<std::string> stdio = read_descriptors(o.criu.image_path);
     for (size_t i = 0; i < stdio.size() && i < 3; ++i) {
-        if (stdio[i].rfind("pipe:", 0) != 0) continue;
+        if (stdio[i].rfind("pipe:", 0) != 0 && stdio[i].rfind("file[", 0) != 0) continue;
         UniqueFd fd(::fcntl(int(i), F_DUPFD_CLOEXEC, 3));
         if (!fd) continue;  // our own fd i is closed: the image's pipe stays unconnected
         r.args.insert(r.args.end(), {"--inherit-fd", "fd[" + std::to_string(fd.get()) + "]:" + stdio[i]});

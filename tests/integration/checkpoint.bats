@@ -153,3 +153,33 @@ still_running() {
 	run rt state "$ID"
 	[ "$status" -ne 0 ]
 }
+
+@test "restore: mount targets the root lacks are made inside it, never through its symlinks onto the host" {
+	need_criu
+	set_args sleep 100
+	# an image's root: /escape -> a host directory (absolute), /up -> ../../..
+	mkdir "$TEST_DIR/host"
+	ln -s "$TEST_DIR/host" "$ROOTFS/escape"
+	ln -s ../../.. "$ROOTFS/up"
+	touch "$TEST_DIR/hostfile"
+	cfg 'c["mounts"] += [
+ {"destination": "/escape/viatmpfs", "type": "tmpfs", "source": "tmpfs"},
+ {"destination": "/up/'"${TEST_DIR#/}"'/host/viaup", "type": "tmpfs", "source": "tmpfs"},
+ {"destination": "/escape/file", "type": "bind", "source": "'"$TEST_DIR"'/hostfile", "options": ["bind"]},
+ {"destination": "/newdir", "type": "tmpfs", "source": "tmpfs"}]'
+	mkdir "$TEST_DIR/img"
+	: >"$TEST_DIR/img/inventory.img"
+	rt_bg restore -d --bundle "$BUNDLE" --image-path "$TEST_DIR/img" "$ID"
+	echo "$output"
+	[ "$status" -ne 0 ]  # CRIU fails on the empty image, after the targets were made
+	[[ "$output" == *"criu restore failed"* ]]
+	# nothing on the host side of the symlinks
+	[ -z "$(ls -A "$TEST_DIR/host")" ]
+	# each made inside the root, where the symlink resolves within it
+	[ -d "$ROOTFS/newdir" ]
+	[ -d "$ROOTFS$TEST_DIR/host/viatmpfs" ]
+	[ -d "$ROOTFS$TEST_DIR/host/viaup" ]
+	[ -f "$ROOTFS$TEST_DIR/host/file" ]
+	[ ! -e "$ROOT/$ID" ]
+	[ -z "$(mounts_under "$TEST_DIR")" ]
+}

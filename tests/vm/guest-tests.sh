@@ -15,10 +15,13 @@
 #                 are what CRIU checks for: socket diag, nf_tables, tun, veth)
 #   /usr/sbin     criu, ip, iptables (when run-vm.sh could install criu)
 #   /vm/guest-criu.sh     the checkpoint/restore tests, sourced below
+#   /usr/bin      podman and conmon (when run-vm.sh could install them),
+#                 /usr/lib/podman/netavark
+#   /vm/guest-podman.sh   podman's checkpoint/restore on skiff, sourced below
 #
 # PLAN is the number of results every path below prints (run-vm.sh reads
 # it to number skips when qemu is missing and to detect a crashed guest).
-PLAN=45
+PLAN=51
 
 export PATH=/bin:/usr/sbin
 S="/skiff/skiff --root /run/skiff"
@@ -425,6 +428,9 @@ t "io: delete removes the container's cgroup" t_io_delete
 
 # ----------------------------------------------------------------- criu
 . /vm/guest-criu.sh
+
+# --------------------------------------------------------------- podman
+. /vm/guest-podman.sh
 
 # ---------------------------------------------------------------- after
 t_clean() {

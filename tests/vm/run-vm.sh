@@ -19,7 +19,8 @@
 # linux-image-amd64 depends on, downloaded with apt-get download and only
 # its vmlinuz and the modules the suite loads (brd, and the socket diag,
 # nf_tables, tun and veth modules CRIU checks for) unpacked into
-# $SKIFF_VM_CACHE (/var/cache/skiff-vm); criu (with iproute2 and iptables).
+# $SKIFF_VM_CACHE (/var/cache/skiff-vm); criu (with iproute2 and iptables);
+# podman (with conmon and netavark).
 #
 # Environment: SKIFF_VM_CACHE, SKIFF_VM_TIMEOUT (seconds, default 300),
 # SKIFF_VM_LOG (the whole console output; default $SKIFF_VM_CACHE/console.log).
@@ -151,7 +152,7 @@ for a in sys.stdin.read().split():
 	skip_all "could not make the busybox applet links"
 cp "$here/guest-tests.sh" "$ir/init"
 chmod 755 "$ir/init"
-cp "$here/guest-criu.sh" "$ir/vm/guest-criu.sh"
+cp "$here/guest-criu.sh" "$here/guest-podman.sh" "$ir/vm/"
 # copy_libs BINARY: the loader and every library, at the paths it asks for
 copy_libs() {
 	is_static "$1" && return 0
@@ -193,6 +194,22 @@ if command -v criu >/dev/null; then
 	mkdir -p "$ir/usr/lib/x86_64-linux-gnu/xtables"
 	cp /usr/lib/x86_64-linux-gnu/xtables/libxt_{mark,standard,tcp,udp}.so "$ir/usr/lib/x86_64-linux-gnu/xtables/" ||
 		skip_all "no iptables extensions for criu's network lock"
+fi
+
+# podman 4.3 and conmon for guest-podman.sh (podman's checkpoint and
+# restore on skiff), with netavark, which podman looks for even when no
+# container has a network.  Without them the guest skips those tests.
+pm_bins=(/usr/bin/podman /usr/bin/conmon /usr/lib/podman/netavark)
+have_pm() { local b; for b in "${pm_bins[@]}"; do [ -x "$b" ] || return 1; done; }
+have_pm || apt_install podman conmon netavark || say "no podman: the podman tests will skip"
+if have_pm; then
+	mkdir -p "$ir/usr/bin" "$ir/usr/lib/podman"
+	for b in "${pm_bins[@]}"; do
+		cp "$b" "$ir$b" && copy_libs "$b" && continue
+		say "could not copy $b and its libraries: the podman tests will skip"
+		rm -f "$ir/usr/bin/podman"
+		break
+	done
 fi
 
 rootfs=$ir/vm/rootfs
